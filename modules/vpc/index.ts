@@ -1,0 +1,233 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { Construct } from "constructs";
+import { cidrSubnet, formatCidr, parseCidr } from "../../src/lib/cidr";
+import { partitionOf, policyDocument, serviceTrustPolicy } from "../../src/lib/iam";
+import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+
+/** `single`: one NAT gateway shared by every AZ. `per-az`: one per AZ, so an AZ outage cannot cut egress. */
+export type NatStrategy = "single" | "per-az";
+
+/** The three subnet tiers, in the order their CIDR blocks are laid out. */
+export const SUBNET_TIERS = ["public", "private", "database"] as const;
+export type SubnetTier = (typeof SUBNET_TIERS)[number];
+
+/**
+ * Subnet layout: the VPC CIDR is cut into 16 equal blocks (4 extra prefix bits). Tier `t` in AZ `i`
+ * gets block `t * 4 + i`, so adding an AZ never renumbers an existing subnet and blocks 12-15 stay
+ * free for later tiers. A /16 gives /20 subnets; a /24 gives /28, the smallest AWS allows.
+ */
+export const SUBNET_NEWBITS = 4;
+export const SUBNET_SLOTS_PER_TIER = 4;
+
+/** The CIDR block of a tier's subnet in the AZ at `azIndex`. */
+export function subnetCidr(vpcCidr: string, tier: SubnetTier, azIndex: number): string {
+  const parent = parseCidr(vpcCidr);
+  if (typeof parent === "string") {
+    throw new Error(parent);
+  }
+  if (azIndex >= SUBNET_SLOTS_PER_TIER) {
+    throw new Error(`the subnet layout has room for ${SUBNET_SLOTS_PER_TIER} availability zones`);
+  }
+  const slot = SUBNET_TIERS.indexOf(tier) * SUBNET_SLOTS_PER_TIER + azIndex;
+  return formatCidr(cidrSubnet(parent, SUBNET_NEWBITS, slot));
+}
+
+export interface NetworkProps {
+  readonly naming: NameContext;
+  /** Account id, for the flow-log role's confused-deputy condition. */
+  readonly accountId: string;
+  /** Region, for the S3 endpoint's service name and ARNs. */
+  readonly region: string;
+  /** IPv4 CIDR of the VPC, /16 to /24. */
+  readonly cidr: string;
+  /** Availability zones to spread every tier across (2 to 4). */
+  readonly availabilityZones: readonly string[];
+  /** NAT gateway layout for the private tier's egress. @default "per-az" */
+  readonly natStrategy?: NatStrategy;
+  /** Retention of the VPC flow-log group, in days. @default 365 */
+  readonly flowLogRetentionDays?: number;
+  /** Traffic the flow log records: ACCEPT, REJECT or ALL. @default "ALL" */
+  readonly flowLogTrafficType?: "ACCEPT" | "REJECT" | "ALL";
+  /** Add an S3 gateway endpoint to the private route tables (S3 traffic skips the NAT). @default true */
+  readonly s3GatewayEndpoint?: boolean;
+}
+
+/**
+ * A VPC with public, private (application) and isolated database subnets in every AZ, an internet
+ * gateway, NAT gateway(s), a database subnet group, flow logs, a locked-down default security group
+ * and an S3 gateway endpoint. No subnet assigns public IPs on launch.
+ */
+export class Network extends Construct {
+  readonly vpc: Vpc;
+  readonly vpcId: string;
+  readonly cidr: string;
+  readonly publicSubnetIds: string[];
+  readonly privateSubnetIds: string[];
+  readonly databaseSubnetIds: string[];
+  readonly databaseSubnetGroupName: string;
+  /** Private route tables, in AZ order (one when `natStrategy` is `single`). */
+  readonly privateRouteTableIds: string[];
+  readonly natGatewayIds: string[];
+  readonly flowLogGroupName: string;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { naming, availabilityZones: azs } = props;
+    const natStrategy = props.natStrategy ?? "per-az";
+    const name = (component: string) => physicalName(naming, component);
+    const tagName = (component: string) => ({ Name: name(component) });
+
+    if (azs.length < 2 || azs.length > SUBNET_SLOTS_PER_TIER) {
+      throw new Error(`Network: availabilityZones needs 2 to ${SUBNET_SLOTS_PER_TIER} zones, got ${azs.length}`);
+    }
+
+    this.vpc = new Vpc(this, "vpc", {
+      cidrBlock: props.cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: tagName("vpc"),
+    });
+    this.vpcId = this.vpc.id;
+    this.cidr = props.cidr;
+
+    // Take over the default security group and leave it with no rules, so nothing can use it by accident.
+    new DefaultSecurityGroup(this, "default-sg", { vpcId: this.vpc.id, tags: tagName("default-deny") });
+
+    const subnets = (tier: SubnetTier) =>
+      azs.map(
+        (az, i) =>
+          new Subnet(this, `${tier}-${az}`, {
+            vpcId: this.vpc.id,
+            availabilityZone: az,
+            cidrBlock: subnetCidr(props.cidr, tier, i),
+            mapPublicIpOnLaunch: false,
+            tags: { ...tagName(`${tier}-${az}`), Tier: tier },
+          }),
+      );
+    const publicSubnets = subnets("public");
+    const privateSubnets = subnets("private");
+    const databaseSubnets = subnets("database");
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+
+    // Public tier: default route to the internet gateway.
+    const igw = new InternetGateway(this, "igw", { vpcId: this.vpc.id, tags: tagName("igw") });
+    const publicRouteTable = new RouteTable(this, "public-rt", { vpcId: this.vpc.id, tags: tagName("public") });
+    new Route(this, "public-default-route", {
+      routeTableId: publicRouteTable.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: igw.id,
+    });
+    publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id });
+    });
+
+    // Private tier: NAT gateway(s) in the public subnets, one route table per NAT.
+    const natAzs = natStrategy === "single" ? azs.slice(0, 1) : azs;
+    const natGateways = natAzs.map((az, i) => {
+      const eip = new Eip(this, `nat-eip-${az}`, { domain: "vpc", tags: tagName(`nat-${az}`) });
+      return new NatGateway(this, `nat-${az}`, {
+        allocationId: eip.allocationId,
+        subnetId: publicSubnets[i].id,
+        connectivityType: "public",
+        tags: tagName(`nat-${az}`),
+        dependsOn: [igw],
+      });
+    });
+    this.natGatewayIds = natGateways.map((n) => n.id);
+    const privateRouteTables = natGateways.map((nat, i) => {
+      const suffix = natStrategy === "single" ? "private" : `private-${natAzs[i]}`;
+      const table = new RouteTable(this, `${suffix}-rt`, { vpcId: this.vpc.id, tags: tagName(suffix) });
+      new Route(this, `${suffix}-default-route`, {
+        routeTableId: table.id,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: nat.id,
+      });
+      return table;
+    });
+    this.privateRouteTableIds = privateRouteTables.map((t) => t.id);
+    privateSubnets.forEach((subnet, i) => {
+      const table = natStrategy === "single" ? privateRouteTables[0] : privateRouteTables[i];
+      new RouteTableAssociation(this, `private-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: table.id });
+    });
+
+    // Database tier: isolated, with no route beyond the VPC.
+    const databaseRouteTable = new RouteTable(this, "database-rt", { vpcId: this.vpc.id, tags: tagName("database") });
+    databaseSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `database-rta-${azs[i]}`, {
+        subnetId: subnet.id,
+        routeTableId: databaseRouteTable.id,
+      });
+    });
+    const subnetGroup = new DbSubnetGroup(this, "db-subnet-group", {
+      name: name("database"),
+      description: `Isolated database subnets of ${name("vpc")}`,
+      subnetIds: this.databaseSubnetIds,
+      tags: tagName("database"),
+    });
+    this.databaseSubnetGroupName = subnetGroup.name;
+
+    if (props.s3GatewayEndpoint ?? true) {
+      new VpcEndpoint(this, "s3-endpoint", {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${props.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: this.privateRouteTableIds,
+        tags: tagName("s3"),
+      });
+    }
+
+    // Flow logs to CloudWatch Logs through a role that may only write to that one log group.
+    const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
+      name: `/aws/vpc/${name("flow-logs")}`,
+      retentionInDays: props.flowLogRetentionDays ?? 365,
+    });
+    this.flowLogGroupName = flowLogGroup.name;
+    const partition = partitionOf(props.region);
+    const flowLogRole = new IamRole(this, "flow-log-role", {
+      name: physicalName(naming, "vpc-flow-logs", { maxLength: NAME_LIMITS.iamRole }),
+      description: "Lets VPC Flow Logs write to the VPC's flow-log group",
+      assumeRolePolicy: serviceTrustPolicy(
+        "vpc-flow-logs.amazonaws.com",
+        props.accountId,
+        `arn:${partition}:ec2:${props.region}:${props.accountId}:vpc-flow-log/*`,
+      ),
+    });
+    new IamRolePolicy(this, "flow-log-policy", {
+      name: "write-flow-logs",
+      role: flowLogRole.id,
+      policy: policyDocument([
+        {
+          Sid: "WriteFlowLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: [flowLogGroup.arn, `${flowLogGroup.arn}:*`],
+        },
+      ]),
+    });
+    new FlowLog(this, "flow-log", {
+      vpcId: this.vpc.id,
+      trafficType: props.flowLogTrafficType ?? "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      maxAggregationInterval: 60,
+      tags: tagName("flow-log"),
+    });
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Runs real Terraform against synthesized stacks with no AWS account and no network: `init` from a
+ * local provider mirror, `validate`, and `plan` with an override that switches to a local backend and
+ * gives the AWS provider placeholder credentials. Used by `npm run validate` and the test suite.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Where the provider mirror lives; override with `TF_PROVIDER_MIRROR`. */
+export const DEFAULT_PROVIDER_MIRROR = "/opt/tf-plugins";
+
+export function providerMirror(): string {
+  return process.env.TF_PROVIDER_MIRROR ?? DEFAULT_PROVIDER_MIRROR;
+}
+
+/** The Terraform binary; override with `TERRAFORM_BIN`. */
+export function terraformBinary(): string {
+  return process.env.TERRAFORM_BIN ?? "terraform";
+}
+
+/** Returns why the Terraform tier cannot run here, or undefined when it can. */
+export function terraformUnavailableReason(): string | undefined {
+  const version = spawnSync(terraformBinary(), ["version"], { encoding: "utf8", env: terraformEnv("/dev/null") });
+  if (version.error || version.status !== 0) {
+    return `terraform is not runnable as "${terraformBinary()}" (set TERRAFORM_BIN)`;
+  }
+  const aws = join(providerMirror(), "registry.terraform.io", "hashicorp", "aws");
+  if (!existsSync(aws)) {
+    return `no AWS provider in the mirror at ${providerMirror()} (set TF_PROVIDER_MIRROR)`;
+  }
+  return undefined;
+}
+
+function terraformEnv(cliConfigFile: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfigFile,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+  };
+}
+
+/** CLI config that installs providers only from the mirror and never from the network. */
+export function cliConfig(mirror: string): string {
+  return `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/*/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`;
+}
+
+/** Override merged over the stack: local state and an AWS provider that never calls AWS while planning. */
+export const OFFLINE_OVERRIDE = {
+  terraform: { backend: { local: { path: "offline.tfstate" } } },
+  provider: {
+    aws: {
+      access_key: "offline-placeholder",
+      secret_key: "offline-placeholder",
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+      skip_region_validation: true,
+      // The account guard needs the real account id, which an offline plan never asks for.
+      allowed_account_ids: null,
+    },
+  },
+};
+
+export interface StackCheck {
+  readonly stack: string;
+  readonly ok: boolean;
+  /** The step that failed, if any. */
+  readonly failedStep?: "init" | "validate" | "plan";
+  /** Output of the failed step (or empty). */
+  readonly output: string;
+  /** Resources the plan would create. */
+  readonly toAdd?: number;
+  readonly seconds: number;
+}
+
+function run(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(terraformBinary(), args, { cwd, env });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("error", (e) => resolve({ code: 127, output: String(e) }));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Reads "N to add" from `terraform plan -json` output. */
+export function resourcesToAdd(planJsonLines: string): number | undefined {
+  for (const line of planJsonLines.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const message = JSON.parse(line) as { type?: string; changes?: { add?: number } };
+    if (message.type === "change_summary" && message.changes) {
+      return message.changes.add;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Copies a synthesized stack directory to a scratch folder and runs init, validate and plan there,
+ * leaving the synthesized output untouched.
+ */
+export async function checkStack(stackDir: string, stack: string): Promise<StackCheck> {
+  const started = Date.now();
+  const work = mkdtempSync(join(tmpdir(), `tf-${stack}-`));
+  try {
+    cpSync(stackDir, work, { recursive: true, filter: (src) => !src.includes(`${join(stackDir, ".terraform")}`) });
+    writeFileSync(join(work, "zz_offline_override.tf.json"), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+    const rc = join(work, ".terraformrc");
+    writeFileSync(rc, cliConfig(providerMirror()));
+    const env = terraformEnv(rc);
+    const seconds = () => (Date.now() - started) / 1000;
+
+    const init = await run(work, ["init", "-input=false", "-no-color"], env);
+    if (init.code !== 0) return { stack, ok: false, failedStep: "init", output: init.output, seconds: seconds() };
+    const validate = await run(work, ["validate", "-no-color"], env);
+    if (validate.code !== 0) {
+      return { stack, ok: false, failedStep: "validate", output: validate.output, seconds: seconds() };
+    }
+    const plan = await run(work, ["plan", "-input=false", "-lock=false", "-refresh=false", "-json"], env);
+    const toAdd = resourcesToAdd(plan.output);
+    if (plan.code !== 0 || toAdd === undefined) {
+      const errors = plan.output
+        .split("\n")
+        .filter((l) => l.includes('"@level":"error"'))
+        .join("\n");
+      return { stack, ok: false, failedStep: "plan", output: errors || plan.output, seconds: seconds() };
+    }
+    return { stack, ok: true, output: "", toAdd, seconds: seconds() };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Stack directories under a synth output folder (`<outdir>/stacks/<name>`). */
+export function synthesizedStacks(outdir: string): Array<{ stack: string; dir: string }> {
+  const stacksDir = join(outdir, "stacks");
+  return readdirSync(stacksDir)
+    .sort()
+    .map((stack) => ({ stack, dir: join(stacksDir, stack) }));
+}
+
+/** Checks stacks two at a time (the machines have two cores). */
+export async function checkStacks(stacks: Array<{ stack: string; dir: string }>, concurrency = 2): Promise<StackCheck[]> {
+  const results: StackCheck[] = new Array(stacks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < stacks.length) {
+      const index = next++;
+      results[index] = await checkStack(stacks[index].dir, stacks[index].stack);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, stacks.length) }, worker));
+  return results;
+}
