@@ -5,6 +5,7 @@ export default defineConfig({
     globals: true,
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     // Synthesizing stacks is CPU-bound; the machine has two cores.
     pool: "forks",
     testTimeout: 30_000,

@@ -132,9 +132,10 @@ export const environmentSchema = z
   .strict()
   .superRefine((env, ctx) => {
     const seenAz = new Set<string>();
+    const regionValid = regionName.safeParse(env.region).success;
     env.availabilityZones.forEach((az, i) => {
       // A zone is its region's name followed by one letter, e.g. us-east-1a.
-      if (!az.startsWith(env.region) || !/^[a-z]$/.test(az.slice(env.region.length))) {
+      if (regionValid && (!az.startsWith(env.region) || !/^[a-z]$/.test(az.slice(env.region.length)))) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: ["availabilityZones", i],

@@ -1,0 +1,62 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = resolve(__dirname, "..");
+const scratch: string[] = [];
+
+/** A copy of the app (sources only, dependencies linked) in which a test may break an environment file. */
+function copyOfApp(): string {
+  const dir = mkdtempSync(join(tmpdir(), "platform-cli-"));
+  scratch.push(dir);
+  for (const entry of ["src", "modules", "environments", "package.json", "tsconfig.json", "cdktf.json"]) {
+    cpSync(join(root, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+function synth(dir: string) {
+  return spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "src/main.ts"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
+}
+
+function edit(dir: string, file: string, from: string, to: string): void {
+  const path = join(dir, file);
+  const text = readFileSync(path, "utf8");
+  expect(text).toContain(from);
+  writeFileSync(path, text.replace(from, to));
+}
+
+afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe("synth entry point", () => {
+  it("writes bootstrap, dev and prod stacks", () => {
+    const dir = copyOfApp();
+    const result = synth(dir);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual(["bootstrap", "dev", "prod"]);
+    const dev = JSON.parse(readFileSync(join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8"));
+    expect(dev.terraform.backend.s3.key).toBe("acme/dev/terraform.tfstate");
+  });
+
+  it("refuses bad config with one line per problem, exit code 1, no stack trace and no output", () => {
+    const dir = copyOfApp();
+    edit(dir, "environments/dev.ts", `cidr: "10.10.0.0/16"`, `cidr: "10.0.0.0/8"`);
+    edit(dir, "environments/prod.ts", `natStrategy: "per-az"`, `natStrategy: "triple"`);
+    const result = synth(dir);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "error: environments/dev.ts: network.cidr: prefix /8 is outside the /16-/24 range a VPC may use",
+      'error: environments/prod.ts: network.natStrategy: "triple" is not one of "single", "per-az"',
+    ]);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { environmentSources } from "../environments";
+import { checkEnvironment, ConfigError, loadEnvironments } from "../src/config/load";
+import { rawEnvironment } from "./helpers";
+
+const DEV = "environments/dev.ts";
+
+/** Validates a broken copy of dev and returns the problem lines. */
+function problems(mutate: (env: Record<string, any>) => void): string[] {
+  const data = rawEnvironment("dev");
+  mutate(data);
+  return checkEnvironment({ file: DEV, data }).problems;
+}
+
+describe("environment schema", () => {
+  it("accepts the repository's environments and fills defaults", () => {
+    const [dev, prod] = loadEnvironments(environmentSources);
+    expect(dev.name).toBe("dev");
+    expect(dev.availabilityZones).toHaveLength(2);
+    expect(dev.network.natStrategy).toBe("single");
+    expect(dev.state.region).toBe(dev.region);
+    expect(prod.availabilityZones).toHaveLength(3);
+    expect(prod.network.natStrategy).toBe("per-az");
+  });
+
+  it.each([
+    ["a malformed CIDR", (e: any) => (e.network.cidr = "10.10.0/16"), `${DEV}: network.cidr: "10.10.0/16" is not an IPv4 CIDR block (expected a.b.c.d/n)`],
+    ["an octet above 255", (e: any) => (e.network.cidr = "10.300.0.0/16"), `${DEV}: network.cidr: "10.300.0.0/16" has an octet above 255`],
+    ["a prefix wider than /16", (e: any) => (e.network.cidr = "10.0.0.0/8"), `${DEV}: network.cidr: prefix /8 is outside the /16-/24 range a VPC may use`],
+    ["a prefix narrower than /24", (e: any) => (e.network.cidr = "10.0.0.0/26"), `${DEV}: network.cidr: prefix /26 is outside the /16-/24 range a VPC may use`],
+    ["host bits", (e: any) => (e.network.cidr = "10.10.1.0/16"), `${DEV}: network.cidr: "10.10.1.0/16" has host bits set (the network address is 10.10.0.0/16)`],
+    ["fewer than 2 AZs", (e: any) => (e.availabilityZones = ["us-east-1a"]), `${DEV}: availabilityZones: at least 2 availability zones are needed for high availability`],
+    ["more than 4 AZs", (e: any) => (e.availabilityZones = ["a", "b", "c", "d", "e"].map((z) => `us-east-1${z}`)), `${DEV}: availabilityZones: at most 4 availability zones fit the subnet layout`],
+    ["an AZ outside the region", (e: any) => (e.availabilityZones = ["us-east-1a", "eu-west-1b"]), `${DEV}: availabilityZones[1]: "eu-west-1b" is not an availability zone of region us-east-1`],
+    ["an AZ of a longer region name", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-11a"]), `${DEV}: availabilityZones[1]: "us-east-11a" is not an availability zone of region us-east-1`],
+    ["a duplicate AZ", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-1a"]), `${DEV}: availabilityZones[1]: "us-east-1a" is listed twice`],
+    ["duplicate repository names", (e: any) => (e.ecr.repositories = [{ name: "web" }, { name: "web" }]), `${DEV}: ecr.repositories[1].name: duplicate repository name "web"`],
+    ["an unknown NAT strategy", (e: any) => (e.network.natStrategy = "triple"), `${DEV}: network.natStrategy: "triple" is not one of "single", "per-az"`],
+    ["a retention CloudWatch does not offer", (e: any) => (e.network.flowLogRetentionDays = 10), expect.stringMatching(/^environments\/dev\.ts: network\.flowLogRetentionDays: must be one of CloudWatch's retention periods \(1, 3, 5/)],
+    ["a region that is not one", (e: any) => (e.region = "useast1"), `${DEV}: region: must be an AWS region name such as us-east-1`],
+    ["a short account id", (e: any) => (e.accountId = "12345"), `${DEV}: accountId: must be a 12-digit AWS account id`],
+    ["an upper-case bucket name", (e: any) => (e.state.bucket = "Acme-State"), `${DEV}: state.bucket: S3 bucket names use lower-case letters, digits, dots and hyphens`],
+    ["a missing owner tag", (e: any) => delete e.tags.Owner, `${DEV}: tags.Owner: Required`],
+    ["a tag the platform sets", (e: any) => (e.tags.Environment = "x"), `${DEV}: tags.Environment: Project, Environment, ManagedBy are set by the platform`],
+    ["an aws: tag", (e: any) => (e.tags["aws:foo"] = "x"), `${DEV}: tags.aws:foo: tag keys cannot start with 'aws:'`],
+    ["an unknown field", (e: any) => (e.network.cidrs = "x"), `${DEV}: network: unknown field(s) "cidrs"`],
+    ["a project name with capitals", (e: any) => (e.project = "Acme"), `${DEV}: project: project must start with a letter and use lower-case letters, digits and hyphens (at most 20 characters)`],
+  ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
+    expect(problems(mutate)).toEqual([expected]);
+  });
+
+  it("reports every problem, one line each", () => {
+    const lines = problems((e) => {
+      e.network.cidr = "10.0.0.0/8";
+      e.network.natStrategy = "none";
+      e.availabilityZones = ["us-east-1a"];
+    });
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line).toMatch(/^environments\/dev\.ts: [\w.[\]]+: /);
+      expect(line).not.toContain("\n");
+    }
+  });
+});
+
+describe("rules across environments", () => {
+  const dev = () => ({ file: "environments/dev.ts", data: rawEnvironment("dev") });
+  const prod = () => ({ file: "environments/prod.ts", data: rawEnvironment("prod") });
+
+  function refused(sources: Array<{ file: string; data: Record<string, any> }>): string[] {
+    try {
+      loadEnvironments(sources);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return [...(error as ConfigError).problems];
+    }
+    throw new Error("expected the environments to be refused");
+  }
+
+  it("refuses two workspaces with one name", () => {
+    const p = prod();
+    p.data.name = "dev";
+    expect(refused([dev(), p])).toEqual([`environments/prod.ts: name: "dev" is already used by environments/dev.ts`]);
+  });
+
+  it("refuses the reserved name bootstrap", () => {
+    const d = dev();
+    d.data.name = "bootstrap";
+    expect(refused([d])).toEqual([
+      `environments/dev.ts: name: "bootstrap" is reserved for the stack that creates the state backend`,
+    ]);
+  });
+
+  it("refuses workspaces of different projects", () => {
+    const p = prod();
+    p.data.project = "other";
+    expect(refused([dev(), p])).toEqual([`environments/prod.ts: project: "other" differs from "acme" in environments/dev.ts`]);
+  });
+
+  it("refuses state in two regions (the bootstrap stack has one)", () => {
+    const p = prod();
+    p.data.state.region = "eu-west-1";
+    expect(refused([dev(), p])).toEqual([
+      "environments/prod.ts: state.region: eu-west-1 differs from us-east-1 in environments/dev.ts; the bootstrap stack keeps all state in one region (set state.region)",
+    ]);
+  });
+
+  it("lets a workspace live in another region while its state stays with the others", () => {
+    const p = prod();
+    p.data.region = "eu-west-1";
+    p.data.availabilityZones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+    p.data.state.region = "us-east-1";
+    expect(loadEnvironments([dev(), p])[1].state.region).toBe("us-east-1");
+  });
+});

@@ -1,0 +1,165 @@
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
+import { environments, onlyResource, resourcesOf, synthStack, type SynthJson } from "./helpers";
+
+function synthAll() {
+  const app = Testing.app();
+  // Build into the testing app: same stacks as `npm run synth`.
+  const envs = environments();
+  const built = buildApp(envs, app.outdir);
+  const byName = Object.fromEntries(built.workspaces.map((w) => [w.config.name, synthStack(w)]));
+  return { bootstrap: synthStack(built.bootstrap), dev: byName.dev, prod: byName.prod, envs };
+}
+
+const stacks = synthAll();
+
+describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
+  const { synth, json } = stacks[name];
+  const config = stacks.envs.find((e) => e.name === name)!;
+
+  it("pins the provider to the workspace's account and region, with default tags", () => {
+    expect(synth).toHaveProviderWithProperties(AwsProvider, {
+      region: "us-east-1",
+      allowed_account_ids: ["123456789012"],
+      default_tags: [
+        {
+          tags: {
+            Owner: "platform-team",
+            CostCenter: config.tags.CostCenter,
+            Project: "acme",
+            Environment: name,
+            ManagedBy: "cdktf",
+          },
+        },
+      ],
+    });
+  });
+
+  it("keeps state in the bootstrap bucket, encrypted, with DynamoDB and S3-native locking", () => {
+    expect(json.terraform.backend).toEqual({
+      s3: {
+        bucket: "acme-terraform-state-123456789012",
+        key: `acme/${name}/terraform.tfstate`,
+        region: "us-east-1",
+        encrypt: true,
+        dynamodb_table: "acme-terraform-locks",
+        use_lockfile: true,
+      },
+    });
+  });
+
+  it("names every physical resource <project>-<env>-<component>", () => {
+    expect(onlyResource(json, "aws_vpc").tags.Name).toBe(`acme-${name}-vpc`);
+    expect(onlyResource(json, "aws_db_subnet_group").name).toBe(`acme-${name}-database`);
+    expect(onlyResource(json, "aws_ecr_repository").name).toBe(`acme-${name}-web`);
+    expect(onlyResource(json, "aws_iam_role").name).toBe(`acme-${name}-vpc-flow-logs`);
+  });
+
+  it("spreads three subnet tiers over the configured AZs", () => {
+    const subnets = Object.values(resourcesOf(json, "aws_subnet"));
+    expect(subnets).toHaveLength(3 * config.availabilityZones.length);
+    expect(new Set(subnets.map((s) => s.availability_zone))).toEqual(new Set(config.availabilityZones));
+    expect(onlyResource(json, "aws_vpc").cidr_block).toBe(config.network.cidr);
+  });
+
+  it("exposes the outputs other stacks and people need", () => {
+    expect(Object.keys(json.output ?? {}).sort()).toEqual([
+      "database_subnet_group_name",
+      "database_subnet_ids",
+      "ecr_repository_arns",
+      "ecr_repository_urls",
+      "private_subnet_ids",
+      "public_subnet_ids",
+      "vpc_id",
+    ]);
+  });
+
+  it("uses no data source that calls AWS (plans offline)", () => {
+    expect(Object.keys(json.data ?? {})).toEqual([]);
+  });
+});
+
+describe("dev and prod differ where the environments say so", () => {
+  const count = (json: SynthJson, type: string) => Object.keys(resourcesOf(json, type)).length;
+
+  it("dev shares one NAT gateway across two AZs; prod has one per AZ in three", () => {
+    expect(count(stacks.dev.json, "aws_nat_gateway")).toBe(1);
+    expect(count(stacks.dev.json, "aws_subnet")).toBe(6);
+    expect(count(stacks.prod.json, "aws_nat_gateway")).toBe(3);
+    expect(count(stacks.prod.json, "aws_subnet")).toBe(9);
+  });
+
+  it("prod keeps flow logs for a year, dev for a month", () => {
+    expect(onlyResource(stacks.prod.json, "aws_cloudwatch_log_group").retention_in_days).toBe(365);
+    expect(onlyResource(stacks.dev.json, "aws_cloudwatch_log_group").retention_in_days).toBe(30);
+  });
+});
+
+describe("bootstrap stack", () => {
+  const { synth, json } = stacks.bootstrap;
+
+  it("keeps its own state locally", () => {
+    expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
+  });
+
+  it("creates one state bucket for the workspaces that share it: versioned, KMS-encrypted, private, TLS-only", () => {
+    const bucket = onlyResource(json, "aws_s3_bucket");
+    expect(bucket).toMatchObject({ bucket: "acme-terraform-state-123456789012", lifecycle: { prevent_destroy: true } });
+    expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
+    expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" }, bucket_key_enabled: true }],
+    });
+    expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(onlyResource(json, "aws_s3_bucket_ownership_controls").rule.object_ownership).toBe("BucketOwnerEnforced");
+    const policy = JSON.parse(onlyResource(json, "aws_s3_bucket_policy").policy);
+    expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    const rules = onlyResource(json, "aws_s3_bucket_lifecycle_configuration").rule;
+    expect(rules).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 90 }] }));
+  });
+
+  it("creates the lock table: LockID string key, on demand, point-in-time recovery, encrypted", () => {
+    expect(synth).toHaveResourceWithProperties(DynamodbTable, {
+      name: "acme-terraform-locks",
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "LockID",
+      attribute: [{ name: "LockID", type: "S" }],
+      point_in_time_recovery: { enabled: true },
+      server_side_encryption: { enabled: true },
+      deletion_protection_enabled: true,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(Object.keys(resourcesOf(json, "aws_dynamodb_table"))).toHaveLength(1);
+  });
+
+  it("creates a bucket and table per distinct name when workspaces keep separate state", () => {
+    const envs = environments();
+    envs[1].state.bucket = "acme-prod-state-123456789012";
+    envs[1].state.lockTable = "acme-prod-locks";
+    const { json: separate } = synthStack(buildApp(envs, Testing.app().outdir).bootstrap);
+    expect(Object.values(resourcesOf(separate, "aws_s3_bucket")).map((b) => b.bucket)).toEqual([
+      "acme-terraform-state-123456789012",
+      "acme-prod-state-123456789012",
+    ]);
+    expect(Object.values(resourcesOf(separate, "aws_dynamodb_table")).map((t) => t.name)).toEqual([
+      "acme-terraform-locks",
+      "acme-prod-locks",
+    ]);
+  });
+
+  it("is tagged as the bootstrap environment", () => {
+    expect(synth).toHaveProviderWithProperties(AwsProvider, {
+      default_tags: [{ tags: { Project: "acme", Environment: "bootstrap", ManagedBy: "cdktf" } }],
+    });
+  });
+});
