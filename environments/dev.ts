@@ -4,6 +4,7 @@ import type { EnvironmentInput } from "../src/config/schema";
 export const dev: EnvironmentInput = {
   project: "acme",
   name: "dev",
+  stage: "development",
   accountId: "123456789012",
   region: "us-east-1",
   availabilityZones: ["us-east-1a", "us-east-1b"],
@@ -22,5 +23,35 @@ export const dev: EnvironmentInput = {
   },
   ecr: {
     repositories: [{ name: "web", keepLastTagged: 20, untaggedExpiryDays: 3 }],
+  },
+  logRetentionDays: 30,
+  // No certificate: HTTP only in dev. Access logs off, and the load balancer may be deleted.
+  loadBalancer: {
+    deletionProtection: false,
+    accessLogs: false,
+  },
+  service: {
+    repository: "web",
+    containerPort: 8000,
+    cpu: 256,
+    memory: 512,
+    environment: { APP_ENV: "dev", LOG_LEVEL: "debug" },
+    minCount: 1,
+    maxCount: 2,
+    healthCheck: { path: "/health" },
+    // Spot only: interruptions are acceptable in dev.
+    capacity: { onDemandBase: 0, onDemandWeight: 0, spotWeight: 1 },
+    enableExecuteCommand: true,
+  },
+  database: {
+    instanceCount: 1,
+    instanceClass: "db.serverless",
+    minCapacity: 0.5,
+    maxCapacity: 2,
+    backupRetentionDays: 3,
+    deletionProtection: false,
+    skipFinalSnapshot: true,
+    performanceInsights: false,
+    migrateCommand: ["python", "manage.py", "migrate", "--noinput"],
   },
 };

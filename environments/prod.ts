@@ -4,6 +4,7 @@ import type { EnvironmentInput } from "../src/config/schema";
 export const prod: EnvironmentInput = {
   project: "acme",
   name: "prod",
+  stage: "production",
   accountId: "123456789012",
   region: "us-east-1",
   availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
@@ -22,5 +23,39 @@ export const prod: EnvironmentInput = {
   },
   ecr: {
     repositories: [{ name: "web", keepLastTagged: 50, untaggedExpiryDays: 7 }],
+  },
+  logRetentionDays: 365,
+  // Set certificateArn (ACM, same region) to serve HTTPS with HTTP redirected to it.
+  loadBalancer: {
+    deletionProtection: true,
+    accessLogs: true,
+    accessLogRetentionDays: 365,
+  },
+  service: {
+    repository: "web",
+    containerPort: 8000,
+    cpu: 1024,
+    memory: 2048,
+    environment: { APP_ENV: "prod", LOG_LEVEL: "info" },
+    desiredCount: 3,
+    minCount: 3,
+    maxCount: 12,
+    healthCheck: { path: "/health", matcher: "200", healthyThreshold: 3, unhealthyThreshold: 3 },
+    // Two tasks always on on-demand Fargate, the rest split 1:3 with Spot.
+    capacity: { onDemandBase: 2, onDemandWeight: 1, spotWeight: 3 },
+    memoryTargetPercent: 80,
+    requestsPerTarget: 1000,
+  },
+  database: {
+    instanceCount: 2,
+    instanceClass: "db.serverless",
+    minCapacity: 1,
+    maxCapacity: 16,
+    backupRetentionDays: 14,
+    deletionProtection: true,
+    skipFinalSnapshot: false,
+    performanceInsights: true,
+    readerAutoscaling: { minReaders: 1, maxReaders: 3, targetCpuPercent: 70 },
+    migrateCommand: ["python", "manage.py", "migrate", "--noinput"],
   },
 };

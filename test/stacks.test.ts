@@ -58,7 +58,12 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
     expect(onlyResource(json, "aws_vpc").tags.Name).toBe(`acme-${name}-vpc`);
     expect(onlyResource(json, "aws_db_subnet_group").name).toBe(`acme-${name}-database`);
     expect(onlyResource(json, "aws_ecr_repository").name).toBe(`acme-${name}-web`);
-    expect(onlyResource(json, "aws_iam_role").name).toBe(`acme-${name}-vpc-flow-logs`);
+    expect(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort()).toEqual(
+      [`acme-${name}-vpc-flow-logs`, `acme-${name}-web-exec`, `acme-${name}-web-task`].sort(),
+    );
+    expect(onlyResource(json, "aws_ecs_cluster").name).toBe(`acme-${name}-cluster`);
+    expect(onlyResource(json, "aws_ecs_service").name).toBe(`acme-${name}-web`);
+    expect(onlyResource(json, "aws_lb").name).toBe(`acme-${name}-alb`);
   });
 
   it("spreads three subnet tiers over the configured AZs", () => {
@@ -69,15 +74,22 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
   });
 
   it("exposes the outputs other stacks and people need", () => {
-    expect(Object.keys(json.output ?? {}).sort()).toEqual([
+    expect(Object.keys(json.output ?? {})).toEqual(expect.arrayContaining([
+      "alb_dns_name",
+      "alb_security_group_id",
+      "cluster_arn",
+      "cluster_name",
       "database_subnet_group_name",
       "database_subnet_ids",
       "ecr_repository_arns",
       "ecr_repository_urls",
       "private_subnet_ids",
       "public_subnet_ids",
+      "service_url",
       "vpc_id",
-    ]);
+      "web_security_group_id",
+      "web_service_name",
+    ]));
   });
 
   it("uses no data source that calls AWS (plans offline)", () => {
@@ -95,9 +107,10 @@ describe("dev and prod differ where the environments say so", () => {
     expect(count(stacks.prod.json, "aws_subnet")).toBe(9);
   });
 
-  it("prod keeps flow logs for a year, dev for a month", () => {
-    expect(onlyResource(stacks.prod.json, "aws_cloudwatch_log_group").retention_in_days).toBe(365);
-    expect(onlyResource(stacks.dev.json, "aws_cloudwatch_log_group").retention_in_days).toBe(30);
+  it("prod keeps logs for a year, dev for a month", () => {
+    const retention = (json: SynthJson) => new Set(Object.values(resourcesOf(json, "aws_cloudwatch_log_group")).map((g) => g.retention_in_days));
+    expect(retention(stacks.prod.json)).toEqual(new Set([365]));
+    expect(retention(stacks.dev.json)).toEqual(new Set([30]));
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { fargateSizeProblem } from "../../modules/ecs-task";
 import { parseCidr } from "../lib/cidr";
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -89,12 +90,174 @@ const ecrRepository = z
   })
   .strict();
 
+const percent = (min: number, max: number) => z.number().min(min).max(max);
+
+/** Variable names that look like credentials; they belong in `secrets`, not plain environment. */
+const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY)/i;
+
+const containerEnvironment = z.record(z.string()).superRefine((env, ctx) => {
+  for (const key of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: "must be a valid environment variable name" });
+    } else if (SECRET_LOOKING.test(key)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [key],
+        message: "looks like a credential; inject it as an ECS secret, never as plain environment",
+      });
+    }
+  }
+});
+
+const loadBalancer = z
+  .object({
+    /** ACM certificate for HTTPS; without it the load balancer serves HTTP only. */
+    certificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+        "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)",
+      )
+      .optional(),
+    idleTimeoutSeconds: z.number().int().min(1).max(4000).default(60),
+    deletionProtection: z.boolean().default(true),
+    accessLogs: z.boolean().default(true),
+    accessLogRetentionDays: z.number().int().min(1).max(3650).default(90),
+  })
+  .strict();
+
+const healthCheck = z
+  .object({
+    path: z.string().startsWith("/", 'must start with "/"').max(1024).default("/health"),
+    matcher: z
+      .string()
+      .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, 'must be HTTP codes such as "200" or "200-399"')
+      .default("200-399"),
+    healthyThreshold: z.number().int().min(2).max(10).default(2),
+    unhealthyThreshold: z.number().int().min(2).max(10).default(3),
+    intervalSeconds: z.number().int().min(5).max(300).default(15),
+    timeoutSeconds: z.number().int().min(2).max(120).default(5),
+  })
+  .strict()
+  .refine((h) => h.timeoutSeconds < h.intervalSeconds, {
+    message: "timeoutSeconds must be below intervalSeconds",
+    path: ["timeoutSeconds"],
+  });
+
+const capacity = z
+  .object({
+    onDemandBase: z.number().int().min(0).max(100000).default(0),
+    onDemandWeight: z.number().int().min(0).max(1000).default(0),
+    spotWeight: z.number().int().min(0).max(1000).default(1),
+  })
+  .strict()
+  .refine((c) => c.onDemandWeight + c.spotWeight > 0, {
+    message: "at least one of onDemandWeight and spotWeight must be above 0",
+  });
+
+const service = z
+  .object({
+    /** Component name of the web service. */
+    name: identifier("service name", 20).default("web"),
+    /** Short name of the ECR repository (in `ecr.repositories`) the image comes from. */
+    repository: z.string(),
+    containerPort: z.number().int().min(1).max(65535),
+    cpu: z.number().int(),
+    memory: z.number().int(),
+    command: z.array(z.string().min(1)).min(1).optional(),
+    environment: containerEnvironment.default({}),
+    desiredCount: z.number().int().min(0).optional(),
+    minCount: z.number().int().min(0).max(1000),
+    maxCount: z.number().int().min(1).max(1000),
+    healthCheck: healthCheck.default({}),
+    deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(30),
+    healthCheckGracePeriodSeconds: z.number().int().min(0).max(3600).default(60),
+    capacity: capacity.default({}),
+    cpuTargetPercent: percent(10, 95).default(80),
+    memoryTargetPercent: percent(10, 95).optional(),
+    requestsPerTarget: z.number().int().min(1).optional(),
+    scaleInCooldownSeconds: z.number().int().min(0).max(3600).default(300),
+    scaleOutCooldownSeconds: z.number().int().min(0).max(3600).default(60),
+    readonlyRootFilesystem: z.boolean().default(true),
+    enableExecuteCommand: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((svc, ctx) => {
+    const size = fargateSizeProblem(svc.cpu, svc.memory);
+    if (size) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["memory"], message: `cpu/memory is not a Fargate size: ${size}` });
+    }
+    if (svc.minCount > svc.maxCount) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minCount"], message: `minCount ${svc.minCount} is above maxCount ${svc.maxCount}` });
+    }
+    const desired = svc.desiredCount ?? svc.minCount;
+    if (desired < svc.minCount || desired > svc.maxCount) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["desiredCount"],
+        message: `desiredCount ${desired} must be between minCount ${svc.minCount} and maxCount ${svc.maxCount}`,
+      });
+    }
+  });
+
+const acu = z
+  .number()
+  .min(0)
+  .max(256)
+  .refine((n) => Number.isInteger(n * 2), "Aurora capacity units come in steps of 0.5");
+
+const database = z
+  .object({
+    /** Pinned Aurora PostgreSQL version. */
+    engineVersion: z.string().regex(/^1[3-7]\.\d+$/, 'must be an Aurora PostgreSQL version such as "16.6"').default("16.6"),
+    databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier").default("app"),
+    masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a PostgreSQL identifier of at most 16 characters").default("app_admin"),
+    /** Writer plus readers. */
+    instanceCount: z.number().int().min(1).max(16),
+    /** `db.serverless` for Serverless v2, or a provisioned class such as `db.r6g.large`. */
+    instanceClass: z.string().regex(/^db\.(serverless|[a-z0-9]+\.[a-z0-9]+)$/, 'must be "db.serverless" or an instance class such as db.r6g.large').default("db.serverless"),
+    minCapacity: acu.default(0.5),
+    maxCapacity: acu.default(4),
+    backupRetentionDays: z.number().int().min(1).max(35),
+    deletionProtection: z.boolean().default(true),
+    skipFinalSnapshot: z.boolean().default(false),
+    performanceInsights: z.boolean().default(true),
+    /** `managed`: RDS keeps the password in Secrets Manager. `ssm`: a generated password in an SSM SecureString. */
+    passwordSource: z.enum(["managed", "ssm"]).default("managed"),
+    readerAutoscaling: z
+      .object({
+        minReaders: z.number().int().min(1).max(15),
+        maxReaders: z.number().int().min(1).max(15),
+        targetCpuPercent: percent(10, 90).default(70),
+      })
+      .strict()
+      .refine((r) => r.minReaders <= r.maxReaders, { message: "minReaders must not exceed maxReaders", path: ["minReaders"] })
+      .optional(),
+    /** Command of the one-off migration task (same image as the web service). */
+    migrateCommand: z.array(z.string().min(1)).min(1),
+  })
+  .strict()
+  .superRefine((db, ctx) => {
+    if (db.minCapacity > db.maxCapacity) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["minCapacity"],
+        message: `minCapacity ${db.minCapacity} ACU is above maxCapacity ${db.maxCapacity} ACU`,
+      });
+    }
+    if (db.instanceClass === "db.serverless" && db.maxCapacity < 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["maxCapacity"], message: "Serverless v2 needs a maxCapacity of at least 1 ACU" });
+    }
+  });
+
 export const environmentSchema = z
   .object({
     /** Project name: the first part of every physical name. */
     project: identifier("project", 20),
     /** Workspace name: the second part of every physical name and the state key's folder. */
     name: identifier("environment name", 12),
+    /** `production` turns on the guardrails: multi-instance database, deletion protection, long backups. */
+    stage: z.enum(["development", "production"]),
     /** The AWS account this workspace deploys to; the provider refuses any other account. */
     accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
     region: regionName,
@@ -128,6 +291,11 @@ export const environmentSchema = z
         repositories: z.array(ecrRepository).min(1, "at least one repository is needed for the application image"),
       })
       .strict(),
+    /** Retention of application and ECS log groups, in days. */
+    logRetentionDays: logRetentionDays.default(90),
+    loadBalancer: loadBalancer.default({}),
+    service,
+    database,
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -158,6 +326,23 @@ export const environmentSchema = z
       }
       seenRepo.add(repo.name);
     });
+    if (!seenRepo.has(env.service.repository)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["service", "repository"],
+        message: `"${env.service.repository}" is not in ecr.repositories (${[...seenRepo].join(", ")})`,
+      });
+    }
+    if (env.stage === "production") {
+      const guard = (path: (string | number)[], ok: boolean, message: string) => {
+        if (!ok) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `production: ${message}` });
+      };
+      guard(["database", "instanceCount"], env.database.instanceCount >= 2, "needs at least 2 database instances (writer and a reader in another AZ)");
+      guard(["database", "deletionProtection"], env.database.deletionProtection, "database deletion protection must stay on");
+      guard(["database", "skipFinalSnapshot"], !env.database.skipFinalSnapshot, "the database must take a final snapshot");
+      guard(["database", "backupRetentionDays"], env.database.backupRetentionDays >= 14, "keep database backups for at least 14 days");
+      guard(["loadBalancer", "deletionProtection"], env.loadBalancer.deletionProtection, "load balancer deletion protection must stay on");
+    }
   })
   .transform((env) => ({ ...env, state: { ...env.state, region: env.state.region ?? env.region } }));
 

@@ -4,7 +4,7 @@
  * gives the AWS provider placeholder credentials. Used by `npm run validate` and the test suite.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -74,6 +74,20 @@ export const OFFLINE_OVERRIDE = {
   },
 };
 
+/** A value for every declared variable without a default, so `plan -input=false` has what it needs. */
+export function placeholderVariables(stackDir: string): Record<string, string> {
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as {
+    variable?: Record<string, { default?: unknown }>;
+  };
+  const values: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(stack.variable ?? {})) {
+    if (spec.default === undefined) {
+      values[name] = "offline-placeholder";
+    }
+  }
+  return values;
+}
+
 export interface StackCheck {
   readonly stack: string;
   readonly ok: boolean;
@@ -119,6 +133,7 @@ export async function checkStack(stackDir: string, stack: string): Promise<Stack
   try {
     cpSync(stackDir, work, { recursive: true, filter: (src) => !src.includes(`${join(stackDir, ".terraform")}`) });
     writeFileSync(join(work, "zz_offline_override.tf.json"), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+    writeFileSync(join(work, "offline.auto.tfvars.json"), JSON.stringify(placeholderVariables(stackDir), null, 2));
     const rc = join(work, ".terraformrc");
     writeFileSync(rc, cliConfig(providerMirror()));
     const env = terraformEnv(rc);

@@ -1,0 +1,3 @@
+export * from "./cluster";
+export * from "./load-balancer";
+export * from "./web-service";

@@ -1,0 +1,253 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Construct } from "constructs";
+import { partitionOf, policyDocument, serviceTrustPolicy, type PolicyStatement } from "../../src/lib/iam";
+import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+
+/** An ECS `secrets` entry: an environment variable filled from Secrets Manager or SSM at task start. */
+export interface ContainerSecret {
+  readonly name: string;
+  /** Secrets Manager ARN (optionally `:json-key::`) or SSM parameter ARN. */
+  readonly valueFrom: string;
+}
+
+/** What the execution role may read to inject `secrets`: exactly these ARNs and nothing else. */
+export interface SecretReadGrants {
+  readonly secretsManagerArns?: readonly string[];
+  readonly ssmParameterArns?: readonly string[];
+  /** Customer-managed KMS keys those secrets are encrypted with. */
+  readonly kmsKeyArns?: readonly string[];
+}
+
+/** Valid Fargate task sizes: CPU units to the memory sizes (MiB) allowed with them. */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+  8192: Array.from({ length: 12 }, (_, i) => 16384 + i * 4096),
+  16384: Array.from({ length: 12 }, (_, i) => 32768 + i * 8192),
+};
+
+/** Returns why a cpu/memory pair is not a Fargate size, or undefined when it is. */
+export function fargateSizeProblem(cpu: number, memory: number): string | undefined {
+  const allowed = FARGATE_SIZES[cpu];
+  if (!allowed) {
+    return `cpu ${cpu} is not a Fargate size (${Object.keys(FARGATE_SIZES).join(", ")})`;
+  }
+  if (!allowed.includes(memory)) {
+    return `memory ${memory} MiB does not fit cpu ${cpu} (allowed: ${allowed[0]}-${allowed[allowed.length - 1]} MiB in Fargate steps)`;
+  }
+  return undefined;
+}
+
+export interface FargateTaskProps {
+  readonly naming: NameContext;
+  /** Component name: the task family is `<project>-<env>-<component>`. */
+  readonly component: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Image URI, for example `${repositoryUrl}:${imageTag}`. */
+  readonly image: string;
+  /** ECR repository the image comes from; the execution role may pull only from it. */
+  readonly repositoryArn: string;
+  /** CPU units. @default 256 */
+  readonly cpu?: number;
+  /** Memory in MiB; must fit `cpu`. @default 512 */
+  readonly memory?: number;
+  /** Container name. @default "app" */
+  readonly containerName?: string;
+  /** Command override. @default the image's CMD */
+  readonly command?: readonly string[];
+  /** Port the container listens on. @default none */
+  readonly containerPort?: number;
+  /** Plain environment variables (never credentials; use `secrets`). @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Variables injected from Secrets Manager or SSM. @default [] */
+  readonly secrets?: readonly ContainerSecret[];
+  /** ARNs the execution role may read for `secrets`. Required when `secrets` is not empty. */
+  readonly secretReadGrants?: SecretReadGrants;
+  /** Log retention of the task's log group, in days. @default 365 */
+  readonly logRetentionDays?: number;
+  /** Mount the root filesystem read-only; a writable scratch volume is mounted at `scratchPath`. @default true */
+  readonly readonlyRootFilesystem?: boolean;
+  /** Where the writable scratch volume is mounted. @default "/tmp" */
+  readonly scratchPath?: string;
+  /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate maximum 120). @default 30 */
+  readonly stopTimeoutSeconds?: number;
+  /** CPU architecture. @default "X86_64" */
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+  /** Grant the task role the SSM channels `aws ecs execute-command` needs. @default false */
+  readonly enableExecuteCommand?: boolean;
+}
+
+/**
+ * A Fargate task definition with its log group and two roles: an execution role that may pull from
+ * one repository, write to one log group and read exactly the secrets it injects, and a task role for
+ * the application, empty until a module grants it something with {@link FargateTask.grant}.
+ */
+export class FargateTask extends Construct {
+  readonly taskDefinition: EcsTaskDefinition;
+  readonly taskDefinitionArn: string;
+  readonly family: string;
+  readonly containerName: string;
+  readonly containerPort?: number;
+  readonly executionRole: IamRole;
+  readonly taskRole: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: FargateTaskProps) {
+    super(scope, id);
+    const cpu = props.cpu ?? 256;
+    const memory = props.memory ?? 512;
+    const sizeProblem = fargateSizeProblem(cpu, memory);
+    if (sizeProblem) {
+      throw new Error(`FargateTask ${props.component}: ${sizeProblem}`);
+    }
+    const stopTimeout = props.stopTimeoutSeconds ?? 30;
+    if (stopTimeout < 2 || stopTimeout > 120) {
+      throw new Error(`FargateTask ${props.component}: stopTimeoutSeconds must be 2-120 on Fargate, got ${stopTimeout}`);
+    }
+    const secrets = props.secrets ?? [];
+    const grants = props.secretReadGrants ?? {};
+    if (secrets.length > 0 && !grants.secretsManagerArns?.length && !grants.ssmParameterArns?.length) {
+      throw new Error(`FargateTask ${props.component}: secrets need secretReadGrants naming what the execution role may read`);
+    }
+    const partition = partitionOf(props.region);
+    this.family = physicalName(props.naming, props.component);
+    this.containerName = props.containerName ?? "app";
+    this.containerPort = props.containerPort;
+    const roleName = (suffix: string) => physicalName(props.naming, `${props.component}-${suffix}`, { maxLength: NAME_LIMITS.iamRole });
+    const ecsTrust = serviceTrustPolicy(
+      "ecs-tasks.amazonaws.com",
+      props.accountId,
+      `arn:${partition}:ecs:${props.region}:${props.accountId}:*`,
+    );
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/ecs/${this.family}`,
+      retentionInDays: props.logRetentionDays ?? 365,
+    });
+
+    this.executionRole = new IamRole(this, "execution-role", {
+      name: roleName("exec"),
+      description: `ECS agent role of ${this.family}: pull the image, write logs, read its secrets`,
+      assumeRolePolicy: ecsTrust,
+    });
+    const executionStatements: PolicyStatement[] = [
+      // GetAuthorizationToken has no resource-level permissions.
+      { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      {
+        Sid: "PullImage",
+        Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: props.repositoryArn,
+      },
+      {
+        Sid: "WriteLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${this.logGroup.arn}:*`,
+      },
+    ];
+    if (grants.secretsManagerArns?.length) {
+      executionStatements.push({
+        Sid: "ReadSecrets",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: [...grants.secretsManagerArns],
+      });
+    }
+    if (grants.ssmParameterArns?.length) {
+      executionStatements.push({
+        Sid: "ReadParameters",
+        Effect: "Allow",
+        Action: "ssm:GetParameters",
+        Resource: [...grants.ssmParameterArns],
+      });
+    }
+    if (grants.kmsKeyArns?.length) {
+      executionStatements.push({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: [...grants.kmsKeyArns] });
+    }
+    new IamRolePolicy(this, "execution-policy", {
+      name: "task-execution",
+      role: this.executionRole.id,
+      policy: policyDocument(executionStatements),
+    });
+
+    this.taskRole = new IamRole(this, "task-role", {
+      name: roleName("task"),
+      description: `Application role of ${this.family}`,
+      assumeRolePolicy: ecsTrust,
+    });
+    if (props.enableExecuteCommand) {
+      this.grant("execute-command", [
+        {
+          Sid: "EcsExecChannels",
+          Effect: "Allow",
+          // The SSM message channels have no resource-level permissions.
+          Action: [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+          ],
+          Resource: "*",
+        },
+      ]);
+    }
+
+    const readonlyRoot = props.readonlyRootFilesystem ?? true;
+    const environment = Object.entries(props.environment ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => ({ name, value }));
+    const container: Record<string, unknown> = {
+      name: this.containerName,
+      image: props.image,
+      essential: true,
+      ...(props.command ? { command: [...props.command] } : {}),
+      ...(props.containerPort ? { portMappings: [{ containerPort: props.containerPort, protocol: "tcp" }] } : {}),
+      environment,
+      secrets: [...secrets].sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
+      readonlyRootFilesystem: readonlyRoot,
+      privileged: false,
+      mountPoints: [{ sourceVolume: "scratch", containerPath: props.scratchPath ?? "/tmp", readOnly: false }],
+      linuxParameters: { initProcessEnabled: true },
+      stopTimeout,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": this.logGroup.name,
+          "awslogs-region": props.region,
+          "awslogs-stream-prefix": props.component,
+        },
+      },
+    };
+
+    this.taskDefinition = new EcsTaskDefinition(this, "task-definition", {
+      family: this.family,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(cpu),
+      memory: String(memory),
+      executionRoleArn: this.executionRole.arn,
+      taskRoleArn: this.taskRole.arn,
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
+      volume: [{ name: "scratch" }],
+      containerDefinitions: JSON.stringify([container]),
+    });
+    this.taskDefinitionArn = this.taskDefinition.arn;
+  }
+
+  /** Adds an inline policy to the task role (the application's permissions). */
+  grant(id: string, statements: PolicyStatement[]): IamRolePolicy {
+    return new IamRolePolicy(this, `task-policy-${id}`, {
+      name: id,
+      role: this.taskRole.id,
+      policy: policyDocument(statements),
+    });
+  }
+}
