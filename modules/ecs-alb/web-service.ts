@@ -117,6 +117,9 @@ export class WebService extends Construct {
     const scaling = props.scaling ?? {};
     const minCount = scaling.minCount ?? 1;
     const maxCount = scaling.maxCount ?? 4;
+    if (minCount > maxCount) {
+      throw new Error(`WebService ${props.component}: minCount ${minCount} is above maxCount ${maxCount}`);
+    }
     const desiredCount = props.desiredCount ?? minCount;
     if (desiredCount < minCount || desiredCount > maxCount) {
       throw new Error(`WebService ${props.component}: desiredCount ${desiredCount} is outside ${minCount}-${maxCount}`);

@@ -1,0 +1,165 @@
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { describe, expect, it } from "vitest";
+import { FargateTask, fargateSizeProblem, type FargateTaskProps } from "../modules/ecs-task";
+import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
+
+const REPO_ARN = "arn:aws:ecr:eu-west-1:123456789012:repository/acme-test-web";
+const SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf";
+
+const base: FargateTaskProps = {
+  naming: testNaming,
+  component: "web",
+  region: "eu-west-1",
+  accountId: TEST_ACCOUNT,
+  image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme-test-web:abc123",
+  repositoryArn: REPO_ARN,
+  cpu: 512,
+  memory: 1024,
+  containerPort: 8000,
+  environment: { B_VAR: "2", A_VAR: "1" },
+  secrets: [{ name: "DB_PASSWORD", valueFrom: `${SECRET}:password::` }],
+  secretReadGrants: { secretsManagerArns: [SECRET] },
+  logRetentionDays: 30,
+};
+
+function task(overrides: Partial<FargateTaskProps> = {}) {
+  return synthConstruct((stack) => new FargateTask(stack, "task", { ...base, ...overrides }));
+}
+
+function roleByName(json: SynthJson, suffix: string): string {
+  return Object.entries(resourcesOf(json, "aws_iam_role")).find(([, r]) => r.name.endsWith(suffix))![0];
+}
+
+function policyOf(json: SynthJson, roleId: string) {
+  return Object.values(resourcesOf(json, "aws_iam_role_policy"))
+    .filter((p) => p.role === ref("aws_iam_role", roleId, "id"))
+    .flatMap((p) => JSON.parse(p.policy).Statement);
+}
+
+describe("FargateTask", () => {
+  const { synth, json } = task();
+  const definition = onlyResource(json, "aws_ecs_task_definition");
+  const [container] = JSON.parse(definition.container_definitions);
+
+  it("defines a Fargate task with separate execution and task roles", () => {
+    expect(synth).toHaveResourceWithProperties(EcsTaskDefinition, {
+      family: "acme-test-web",
+      requires_compatibilities: ["FARGATE"],
+      network_mode: "awsvpc",
+      cpu: "512",
+      memory: "1024",
+      execution_role_arn: ref("aws_iam_role", roleByName(json, "-web-exec"), "arn"),
+      task_role_arn: ref("aws_iam_role", roleByName(json, "-web-task"), "arn"),
+      volume: [{ name: "scratch" }],
+    });
+  });
+
+  it("runs a non-privileged container with a read-only root and a writable scratch volume", () => {
+    expect(container).toMatchObject({
+      name: "app",
+      image: base.image,
+      essential: true,
+      privileged: false,
+      readonlyRootFilesystem: true,
+      mountPoints: [{ sourceVolume: "scratch", containerPath: "/tmp", readOnly: false }],
+      portMappings: [{ containerPort: 8000, protocol: "tcp" }],
+    });
+    const relaxed = JSON.parse(onlyResource(task({ readonlyRootFilesystem: false }).json, "aws_ecs_task_definition").container_definitions)[0];
+    expect(relaxed.readonlyRootFilesystem).toBe(false);
+  });
+
+  it("passes plain environment sorted and credentials only as ECS secrets", () => {
+    expect(container.environment).toEqual([
+      { name: "A_VAR", value: "1" },
+      { name: "B_VAR", value: "2" },
+    ]);
+    expect(container.secrets).toEqual([{ name: "DB_PASSWORD", valueFrom: `${SECRET}:password::` }]);
+  });
+
+  it("logs to its own retained log group through awslogs", () => {
+    const groupId = Object.keys(resourcesOf(json, "aws_cloudwatch_log_group"))[0];
+    expect(resourcesOf(json, "aws_cloudwatch_log_group")[groupId]).toMatchObject({ name: "/ecs/acme-test-web", retention_in_days: 30 });
+    expect(container.logConfiguration).toEqual({
+      logDriver: "awslogs",
+      options: {
+        "awslogs-group": ref("aws_cloudwatch_log_group", groupId, "name"),
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "web",
+      },
+    });
+  });
+
+  it("lets the execution role pull from one repository, write one log group and read exactly its secrets", () => {
+    const groupId = Object.keys(resourcesOf(json, "aws_cloudwatch_log_group"))[0];
+    const statements = policyOf(json, roleByName(json, "-web-exec"));
+    expect(statements).toEqual([
+      { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      {
+        Sid: "PullImage",
+        Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: REPO_ARN,
+      },
+      {
+        Sid: "WriteLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${ref("aws_cloudwatch_log_group", groupId, "arn")}:*`,
+      },
+      { Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET] },
+    ]);
+  });
+
+  it("reads SSM parameters (and their KMS key) when the secrets come from SSM", () => {
+    const param = "arn:aws:ssm:eu-west-1:123456789012:parameter/acme/test/database/master-password";
+    const { json: ssm } = task({
+      secrets: [{ name: "DB_PASSWORD", valueFrom: param }],
+      secretReadGrants: { ssmParameterArns: [param], kmsKeyArns: ["arn:aws:kms:eu-west-1:123456789012:key/k"] },
+    });
+    const statements = policyOf(ssm, roleByName(ssm, "-web-exec"));
+    expect(statements).toContainEqual({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [param] });
+    expect(statements).toContainEqual({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: ["arn:aws:kms:eu-west-1:123456789012:key/k"] });
+    expect(statements.map((s: { Sid: string }) => s.Sid)).not.toContain("ReadSecrets");
+  });
+
+  it("trusts only ECS tasks of this account", () => {
+    const trust = JSON.parse(resourcesOf(json, "aws_iam_role")[roleByName(json, "-web-task")].assume_role_policy);
+    expect(trust.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "ecs-tasks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": TEST_ACCOUNT },
+          ArnLike: { "aws:SourceArn": `arn:aws:ecs:eu-west-1:${TEST_ACCOUNT}:*` },
+        },
+      },
+    ]);
+  });
+
+  it("leaves the task role empty unless granted, and grants the ECS Exec channels on request", () => {
+    expect(policyOf(json, roleByName(json, "-web-task"))).toEqual([]);
+    const exec = task({ enableExecuteCommand: true }).json;
+    const statements = policyOf(exec, roleByName(exec, "-web-task"));
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual([
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]);
+  });
+
+  it("refuses sizes Fargate does not offer, bad stop timeouts and ungranted secrets", () => {
+    expect(() => task({ cpu: 256, memory: 4096 })).toThrow(/FargateTask web: memory 4096 MiB does not fit cpu 256/);
+    expect(() => task({ cpu: 300 })).toThrow(/cpu 300 is not a Fargate size/);
+    expect(() => task({ stopTimeoutSeconds: 121 })).toThrow(/stopTimeoutSeconds must be 2-120/);
+    expect(() => task({ secretReadGrants: {} })).toThrow(/secrets need secretReadGrants/);
+  });
+
+  it("knows the Fargate size table", () => {
+    expect(fargateSizeProblem(256, 512)).toBeUndefined();
+    expect(fargateSizeProblem(4096, 30720)).toBeUndefined();
+    expect(fargateSizeProblem(1024, 1024)).toMatch(/does not fit/);
+  });
+});
