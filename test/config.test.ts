@@ -45,6 +45,18 @@ describe("environment schema", () => {
     ["an aws: tag", (e: any) => (e.tags["aws:foo"] = "x"), `${DEV}: tags.aws:foo: tag keys cannot start with 'aws:'`],
     ["an unknown field", (e: any) => (e.network.cidrs = "x"), `${DEV}: network: unknown field(s) "cidrs"`],
     ["a project name with capitals", (e: any) => (e.project = "Acme"), `${DEV}: project: project must start with a letter and use lower-case letters, digits and hyphens (at most 20 characters)`],
+    ["a cpu/memory pair Fargate does not offer", (e: any) => (e.service.memory = 4096), `${DEV}: service.memory: cpu/memory is not a Fargate size: memory 4096 MiB does not fit cpu 256 (allowed: 512-2048 MiB in Fargate steps)`],
+    ["an unknown cpu size", (e: any) => (e.service.cpu = 300), `${DEV}: service.memory: cpu/memory is not a Fargate size: cpu 300 is not a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384)`],
+    ["minCount above maxCount", (e: any) => Object.assign(e.service, { minCount: 3, maxCount: 2, desiredCount: 2 }), `${DEV}: service.minCount: minCount 3 is above maxCount 2`],
+    ["a desired count outside min..max", (e: any) => (e.service.desiredCount = 5), `${DEV}: service.desiredCount: desiredCount 5 must be between minCount 1 and maxCount 2`],
+    ["a health check path without /", (e: any) => (e.service.healthCheck.path = "health"), `${DEV}: service.healthCheck.path: must start with "/"`],
+    ["a health check timeout not below the interval", (e: any) => Object.assign(e.service.healthCheck, { intervalSeconds: 10, timeoutSeconds: 10 }), `${DEV}: service.healthCheck.timeoutSeconds: timeoutSeconds must be below intervalSeconds`],
+    ["a credential in plain environment", (e: any) => (e.service.environment.DB_PASSWORD = "hunter2"), `${DEV}: service.environment.DB_PASSWORD: looks like a credential; inject it as an ECS secret, never as plain environment`],
+    ["a repository that does not exist", (e: any) => (e.service.repository = "api"), `${DEV}: service.repository: "api" is not in ecr.repositories (web)`],
+    ["a malformed certificate ARN", (e: any) => (e.loadBalancer.certificateArn = "arn:aws:iam::123456789012:server-certificate/x"), `${DEV}: loadBalancer.certificateArn: must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)`],
+    ["Serverless v2 min above max", (e: any) => Object.assign(e.database, { minCapacity: 8, maxCapacity: 4 }), `${DEV}: database.minCapacity: minCapacity 8 ACU is above maxCapacity 4 ACU`],
+    ["a capacity off the 0.5 ACU grid", (e: any) => (e.database.maxCapacity = 2.3), `${DEV}: database.maxCapacity: Aurora capacity units come in steps of 0.5`],
+    ["an unknown password source", (e: any) => (e.database.passwordSource = "vault"), `${DEV}: database.passwordSource: "vault" is not one of "managed", "ssm"`],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);
   });
@@ -60,6 +72,41 @@ describe("environment schema", () => {
       expect(line).toMatch(/^environments\/dev\.ts: [\w.[\]]+: /);
       expect(line).not.toContain("\n");
     }
+  });
+});
+
+describe("production guardrails", () => {
+  const PROD = "environments/prod.ts";
+  const prodProblems = (mutate: (env: Record<string, any>) => void) => {
+    const data = rawEnvironment("prod");
+    mutate(data);
+    return checkEnvironment({ file: PROD, data }).problems;
+  };
+
+  it("needs at least two database instances in production", () => {
+    expect(prodProblems((e) => (e.database.instanceCount = 1))).toEqual([
+      `${PROD}: database.instanceCount: production: needs at least 2 database instances (writer and a reader in another AZ)`,
+    ]);
+  });
+
+  it("keeps deletion protection, final snapshots and two weeks of backups in production", () => {
+    expect(
+      prodProblems((e) => {
+        e.database.deletionProtection = false;
+        e.database.skipFinalSnapshot = true;
+        e.database.backupRetentionDays = 7;
+        e.loadBalancer.deletionProtection = false;
+      }),
+    ).toEqual([
+      `${PROD}: database.deletionProtection: production: database deletion protection must stay on`,
+      `${PROD}: database.skipFinalSnapshot: production: the database must take a final snapshot`,
+      `${PROD}: database.backupRetentionDays: production: keep database backups for at least 14 days`,
+      `${PROD}: loadBalancer.deletionProtection: production: load balancer deletion protection must stay on`,
+    ]);
+  });
+
+  it("allows the same relaxations in development", () => {
+    expect(problems((e) => (e.database.instanceCount = 1))).toEqual([]);
   });
 });
 

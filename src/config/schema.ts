@@ -191,7 +191,7 @@ const service = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minCount"], message: `minCount ${svc.minCount} is above maxCount ${svc.maxCount}` });
     }
     const desired = svc.desiredCount ?? svc.minCount;
-    if (desired < svc.minCount || desired > svc.maxCount) {
+    if (svc.minCount <= svc.maxCount && (desired < svc.minCount || desired > svc.maxCount)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["desiredCount"],
