@@ -8,7 +8,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
-import type { FargateTask } from "../ecs-task";
+import { TaskSecurityGroup, type FargateTask } from "../ecs-task";
 import { capacityProviderStrategy, type CapacityStrategy } from "./cluster";
 import type { PublicLoadBalancer } from "./load-balancer";
 
@@ -104,6 +104,7 @@ export class WebService extends Construct {
   readonly serviceName: string;
   readonly securityGroup: SecurityGroup;
   readonly securityGroupId: string;
+  readonly tasksSecurityGroup: TaskSecurityGroup;
   readonly targetGroup: LbTargetGroup;
   readonly scalingPolicyNames: string[] = [];
 
@@ -131,12 +132,13 @@ export class WebService extends Construct {
     }
     const name = physicalName(props.naming, props.component);
 
-    this.securityGroup = new SecurityGroup(this, "sg", {
-      name,
-      description: `Tasks of ${name}: ingress only from the load balancer`,
+    this.tasksSecurityGroup = new TaskSecurityGroup(this, "tasks", {
+      naming: props.naming,
+      component: props.component,
       vpcId: props.vpcId,
-      tags: { Name: name },
+      description: `Tasks of ${name}: ingress only from the load balancer`,
     });
+    this.securityGroup = this.tasksSecurityGroup.securityGroup;
     this.securityGroupId = this.securityGroup.id;
     new VpcSecurityGroupIngressRule(this, "from-alb", {
       securityGroupId: this.securityGroup.id,
@@ -153,14 +155,6 @@ export class WebService extends Construct {
       fromPort: port,
       toPort: port,
       referencedSecurityGroupId: this.securityGroup.id,
-    });
-    new VpcSecurityGroupEgressRule(this, "https-out", {
-      securityGroupId: this.securityGroup.id,
-      description: "HTTPS to AWS APIs and external services",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
     });
 
     this.targetGroup = new LbTargetGroup(this, "target-group", {
@@ -250,13 +244,6 @@ export class WebService extends Construct {
 
   /** Opens egress from the tasks to another security group (for example the database) on one port. */
   allowEgressTo(id: string, destinationSecurityGroupId: string, port: number, description: string): void {
-    new VpcSecurityGroupEgressRule(this, `egress-${id}`, {
-      securityGroupId: this.securityGroup.id,
-      description,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: destinationSecurityGroupId,
-    });
+    this.tasksSecurityGroup.allowEgressTo(id, destinationSecurityGroupId, port, description);
   }
 }

@@ -2,6 +2,8 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { Construct } from "constructs";
 import { partitionOf, policyDocument, serviceTrustPolicy, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
@@ -248,6 +250,56 @@ export class FargateTask extends Construct {
       name: id,
       role: this.taskRole.id,
       policy: policyDocument(statements),
+    });
+  }
+}
+
+export interface TaskSecurityGroupProps {
+  readonly naming: NameContext;
+  /** Component name; the group is named `<project>-<env>-<component>`. */
+  readonly component: string;
+  readonly vpcId: string;
+  /** What the tasks are, for the group's description. */
+  readonly description: string;
+}
+
+/**
+ * The security group of a set of Fargate tasks: no ingress, egress HTTPS only (AWS APIs, ECR,
+ * external services). Other ports are opened one destination group at a time with {@link allowEgressTo}.
+ */
+export class TaskSecurityGroup extends Construct {
+  readonly securityGroup: SecurityGroup;
+  readonly securityGroupId: string;
+
+  constructor(scope: Construct, id: string, props: TaskSecurityGroupProps) {
+    super(scope, id);
+    const name = physicalName(props.naming, props.component);
+    this.securityGroup = new SecurityGroup(this, "sg", {
+      name,
+      description: props.description,
+      vpcId: props.vpcId,
+      tags: { Name: name },
+    });
+    this.securityGroupId = this.securityGroup.id;
+    new VpcSecurityGroupEgressRule(this, "https-out", {
+      securityGroupId: this.securityGroup.id,
+      description: "HTTPS to AWS APIs and external services",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+  }
+
+  /** Opens egress to another security group (for example the database's) on one TCP port. */
+  allowEgressTo(id: string, destinationSecurityGroupId: string, port: number, description: string): VpcSecurityGroupEgressRule {
+    return new VpcSecurityGroupEgressRule(this, `egress-${id}`, {
+      securityGroupId: this.securityGroup.id,
+      description,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: destinationSecurityGroupId,
     });
   }
 }
