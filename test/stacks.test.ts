@@ -59,7 +59,13 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
     expect(onlyResource(json, "aws_db_subnet_group").name).toBe(`acme-${name}-database`);
     expect(onlyResource(json, "aws_ecr_repository").name).toBe(`acme-${name}-web`);
     expect(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort()).toEqual(
-      [`acme-${name}-vpc-flow-logs`, `acme-${name}-web-exec`, `acme-${name}-web-task`].sort(),
+      [
+        `acme-${name}-vpc-flow-logs`,
+        `acme-${name}-web-exec`,
+        `acme-${name}-web-task`,
+        `acme-${name}-migrate-exec`,
+        `acme-${name}-migrate-task`,
+      ].sort(),
     );
     expect(onlyResource(json, "aws_ecs_cluster").name).toBe(`acme-${name}-cluster`);
     expect(onlyResource(json, "aws_ecs_service").name).toBe(`acme-${name}-web`);

@@ -1,8 +1,9 @@
 import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { ContainerRegistry } from "../../modules/ecr";
+import { AuroraPostgres } from "../../modules/aurora";
+import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ecs-alb";
-import { FargateTask } from "../../modules/ecs-task";
+import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
 import { Network } from "../../modules/vpc";
 import type { EnvironmentConfig } from "../config/schema";
 import { useRemoteState } from "../lib/backend";
@@ -10,24 +11,29 @@ import type { NameContext } from "../lib/naming";
 import { platformProvider } from "../lib/provider";
 
 /**
- * One workspace (environment): the provider, remote state, and the modules composed from the
- * environment's validated config.
+ * One workspace (environment): the provider and remote state, then the platform's tiers composed
+ * from the environment's validated config: network and registry, database, web tier, and the
+ * one-off migration task.
  */
 export class WorkspaceStack extends TerraformStack {
   readonly config: EnvironmentConfig;
+  readonly naming: NameContext;
   readonly network: Network;
   readonly registry: ContainerRegistry;
+  /** `image_tag` variable: CI deploys a new image with `-var image_tag=<git sha>` and nothing else changes. */
+  readonly imageTag: TerraformVariable;
+  readonly database: AuroraPostgres;
   readonly cluster: FargateCluster;
   readonly loadBalancer: PublicLoadBalancer;
   readonly webTask: FargateTask;
   readonly web: WebService;
-  /** `image_tag` variable: CI deploys a new image with `-var image_tag=<git sha>` and nothing else changes. */
-  readonly imageTag: TerraformVariable;
+  readonly migrateTask: FargateTask;
+  readonly migrateSecurityGroup: TaskSecurityGroup;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
     this.config = config;
-    const naming: NameContext = { project: config.project, environment: config.name };
+    this.naming = { project: config.project, environment: config.name };
 
     platformProvider(this, {
       project: config.project,
@@ -39,7 +45,7 @@ export class WorkspaceStack extends TerraformStack {
     useRemoteState(this, config);
 
     this.network = new Network(this, "network", {
-      naming,
+      naming: this.naming,
       accountId: config.accountId,
       region: config.region,
       cidr: config.network.cidr,
@@ -47,12 +53,7 @@ export class WorkspaceStack extends TerraformStack {
       natStrategy: config.network.natStrategy,
       flowLogRetentionDays: config.network.flowLogRetentionDays,
     });
-
-    this.registry = new ContainerRegistry(this, "ecr", {
-      naming,
-      repositories: config.ecr.repositories,
-    });
-
+    this.registry = new ContainerRegistry(this, "ecr", { naming: this.naming, repositories: config.ecr.repositories });
     this.imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
       description: "Tag of the application image in ECR (immutable; CI passes the git SHA)",
@@ -64,54 +65,98 @@ export class WorkspaceStack extends TerraformStack {
       ],
     });
 
+    this.database = this.buildDatabase();
     this.cluster = new FargateCluster(this, "cluster", {
-      naming,
+      naming: this.naming,
       execLogRetentionDays: config.logRetentionDays,
       defaultCapacity: config.service.capacity,
     });
-
-    const lb = config.loadBalancer;
     this.loadBalancer = new PublicLoadBalancer(this, "alb", {
-      naming,
+      naming: this.naming,
       region: config.region,
       accountId: config.accountId,
       vpcId: this.network.vpcId,
       subnetIds: this.network.publicSubnetIds,
-      certificateArn: lb.certificateArn,
-      idleTimeoutSeconds: lb.idleTimeoutSeconds,
-      deletionProtection: lb.deletionProtection,
-      accessLogs: lb.accessLogs,
-      accessLogRetentionDays: lb.accessLogRetentionDays,
+      ...config.loadBalancer,
     });
+    [this.webTask, this.web] = this.buildWebTier();
+    [this.migrateTask, this.migrateSecurityGroup] = this.buildMigrateTask();
+    this.outputs();
+  }
 
-    const svc = config.service;
-    const repository = this.registry.repositories[svc.repository];
-    const image = `${repository.url}:${this.imageTag.stringValue}`;
-    this.webTask = new FargateTask(this, "web-task", {
-      naming,
+  /** The application image: the service's repository at the `image_tag` variable. */
+  private get appRepository(): RepositoryOutput {
+    return this.registry.repositories[this.config.service.repository];
+  }
+
+  private get appImage(): string {
+    return `${this.appRepository.url}:${this.imageTag.stringValue}`;
+  }
+
+  /** Settings every application task shares: image, region, logs, database connection and credentials. */
+  private appTaskDefaults() {
+    const db = this.database;
+    return {
+      naming: this.naming,
+      region: this.config.region,
+      accountId: this.config.accountId,
+      image: this.appImage,
+      repositoryArn: this.appRepository.arn,
+      logRetentionDays: this.config.logRetentionDays,
+      environment: {
+        ...db.containerEnvironment,
+        ...this.config.service.environment,
+      },
+      secrets: db.containerSecrets,
+      secretReadGrants: db.credentialReadGrants,
+    };
+  }
+
+  private buildDatabase(): AuroraPostgres {
+    const { config } = this;
+    const db = config.database;
+    return new AuroraPostgres(this, "database", {
+      naming: this.naming,
+      vpcId: this.network.vpcId,
+      dbSubnetGroupName: this.network.databaseSubnetGroupName,
+      availabilityZones: config.availabilityZones,
+      engineVersion: db.engineVersion,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      instanceCount: db.instanceCount,
+      instanceClass: db.instanceClass,
+      serverless: { minCapacity: db.minCapacity, maxCapacity: db.maxCapacity },
+      backupRetentionDays: db.backupRetentionDays,
+      deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: db.skipFinalSnapshot,
+      performanceInsights: db.performanceInsights,
+      logRetentionDays: config.logRetentionDays,
+      passwordSource: db.passwordSource,
+      readerAutoscaling: db.readerAutoscaling,
+    });
+  }
+
+  private buildWebTier(): [FargateTask, WebService] {
+    const svc = this.config.service;
+    const task = new FargateTask(this, "web-task", {
+      ...this.appTaskDefaults(),
       component: svc.name,
-      region: config.region,
-      accountId: config.accountId,
-      image,
-      repositoryArn: repository.arn,
       cpu: svc.cpu,
       memory: svc.memory,
       command: svc.command,
       containerPort: svc.containerPort,
-      environment: svc.environment,
-      logRetentionDays: config.logRetentionDays,
       readonlyRootFilesystem: svc.readonlyRootFilesystem,
       enableExecuteCommand: svc.enableExecuteCommand,
     });
-    this.web = new WebService(this, "web", {
-      naming,
+    const web = new WebService(this, "web", {
+      naming: this.naming,
       component: svc.name,
       vpcId: this.network.vpcId,
       subnetIds: this.network.privateSubnetIds,
       clusterName: this.cluster.clusterName,
       clusterArn: this.cluster.clusterArn,
       loadBalancer: this.loadBalancer,
-      task: this.webTask,
+      task,
       desiredCount: svc.desiredCount,
       healthCheck: svc.healthCheck,
       deregistrationDelaySeconds: svc.deregistrationDelaySeconds,
@@ -128,34 +173,64 @@ export class WorkspaceStack extends TerraformStack {
         scaleOutCooldownSeconds: svc.scaleOutCooldownSeconds,
       },
     });
+    this.connectToDatabase(svc.name, web.tasksSecurityGroup);
+    return [task, web];
+  }
 
-    this.outputs();
+  /** A one-off task definition for schema migrations and data loads, run with `aws ecs run-task`. */
+  private buildMigrateTask(): [FargateTask, TaskSecurityGroup] {
+    const task = new FargateTask(this, "migrate-task", {
+      ...this.appTaskDefaults(),
+      component: "migrate",
+      cpu: 256,
+      memory: 512,
+      command: this.config.database.migrateCommand,
+      stopTimeoutSeconds: 120,
+    });
+    const sg = new TaskSecurityGroup(this, "migrate-sg", {
+      naming: this.naming,
+      component: "migrate",
+      vpcId: this.network.vpcId,
+      description: "One-off migration tasks: no ingress",
+    });
+    this.connectToDatabase("migrate", sg);
+    return [task, sg];
+  }
+
+  /** Lets a group of tasks reach PostgreSQL: database ingress from it, its egress to the database. */
+  private connectToDatabase(id: string, tasks: TaskSecurityGroup): void {
+    this.database.allowFrom(id, tasks.securityGroupId, `PostgreSQL from ${id} tasks`);
+    tasks.allowEgressTo("database", this.database.securityGroupId, this.database.port, "PostgreSQL to the database");
   }
 
   private outputs(): void {
-    const { network, registry } = this;
-    new TerraformOutput(this, "vpc_id", { value: network.vpcId, description: "VPC id" });
-    new TerraformOutput(this, "public_subnet_ids", { value: network.publicSubnetIds, description: "Public subnets, in AZ order" });
-    new TerraformOutput(this, "private_subnet_ids", { value: network.privateSubnetIds, description: "Private (application) subnets, in AZ order" });
-    new TerraformOutput(this, "database_subnet_ids", { value: network.databaseSubnetIds, description: "Isolated database subnets, in AZ order" });
-    new TerraformOutput(this, "database_subnet_group_name", { value: network.databaseSubnetGroupName, description: "RDS subnet group over the database subnets" });
-    new TerraformOutput(this, "ecr_repository_urls", {
-      value: Object.fromEntries(Object.entries(registry.repositories).map(([key, repo]) => [key, repo.url])),
-      description: "ECR repository URLs by short name (push images here)",
-    });
-    new TerraformOutput(this, "alb_dns_name", { value: this.loadBalancer.dnsName, description: "Load balancer DNS name" });
-    new TerraformOutput(this, "service_url", {
-      value: `${this.loadBalancer.protocol}://${this.loadBalancer.dnsName}`,
-      description: "URL of the web service",
-    });
-    new TerraformOutput(this, "cluster_name", { value: this.cluster.clusterName, description: "ECS cluster name" });
-    new TerraformOutput(this, "cluster_arn", { value: this.cluster.clusterArn, description: "ECS cluster ARN" });
-    new TerraformOutput(this, "web_service_name", { value: this.web.serviceName, description: "ECS service of the web tier" });
-    new TerraformOutput(this, "alb_security_group_id", { value: this.loadBalancer.securityGroupId, description: "Security group of the load balancer" });
-    new TerraformOutput(this, "web_security_group_id", { value: this.web.securityGroupId, description: "Security group of the web tasks" });
-    new TerraformOutput(this, "ecr_repository_arns", {
-      value: Object.fromEntries(Object.entries(registry.repositories).map(([key, repo]) => [key, repo.arn])),
-      description: "ECR repository ARNs by short name",
-    });
+    const { network, registry, database: db } = this;
+    const output = (id: string, value: unknown, description: string) => new TerraformOutput(this, id, { value, description });
+    output("vpc_id", network.vpcId, "VPC id");
+    output("public_subnet_ids", network.publicSubnetIds, "Public subnets, in AZ order");
+    output("private_subnet_ids", network.privateSubnetIds, "Private (application) subnets, in AZ order");
+    output("database_subnet_ids", network.databaseSubnetIds, "Isolated database subnets, in AZ order");
+    output("database_subnet_group_name", network.databaseSubnetGroupName, "RDS subnet group over the database subnets");
+    output("ecr_repository_urls", Object.fromEntries(Object.entries(registry.repositories).map(([k, r]) => [k, r.url])), "ECR repository URLs by short name (push images here)");
+    output("ecr_repository_arns", Object.fromEntries(Object.entries(registry.repositories).map(([k, r]) => [k, r.arn])), "ECR repository ARNs by short name");
+    output("alb_dns_name", this.loadBalancer.dnsName, "Load balancer DNS name");
+    output("service_url", `${this.loadBalancer.protocol}://${this.loadBalancer.dnsName}`, "URL of the web service");
+    output("cluster_name", this.cluster.clusterName, "ECS cluster name");
+    output("cluster_arn", this.cluster.clusterArn, "ECS cluster ARN");
+    output("web_service_name", this.web.serviceName, "ECS service of the web tier");
+    output("alb_security_group_id", this.loadBalancer.securityGroupId, "Security group of the load balancer");
+    output("web_security_group_id", this.web.securityGroupId, "Security group of the web tasks");
+    output("database_writer_endpoint", db.writerEndpoint, "Aurora writer endpoint");
+    output("database_reader_endpoint", db.readerEndpoint, "Aurora reader endpoint");
+    output("database_port", db.port, "PostgreSQL port");
+    output("database_name", db.databaseName, "Database name");
+    output("database_security_group_id", db.securityGroupId, "Security group of the database");
+    output(
+      "database_credentials",
+      db.secretArn ?? db.passwordParameterName,
+      "Secrets Manager ARN (managed) or SSM parameter name (ssm) of the master credentials",
+    );
+    output("migrate_task_definition", this.migrateTask.family, "Task definition family of the one-off migration task");
+    output("migrate_security_group_id", this.migrateSecurityGroup.securityGroupId, "Security group to pass to `aws ecs run-task` for migrations");
   }
 }

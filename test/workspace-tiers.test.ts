@@ -1,0 +1,141 @@
+import { Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
+import { environments, onlyResource, ref, resourcesOf, synthStack, type SynthJson } from "./helpers";
+
+function synthWorkspaces(mutate?: (envs: ReturnType<typeof environments>) => void) {
+  const envs = environments();
+  mutate?.(envs);
+  const { workspaces } = buildApp(envs, Testing.app().outdir);
+  return Object.fromEntries(workspaces.map((w) => [w.config.name, synthStack(w).json])) as Record<string, SynthJson>;
+}
+
+const { dev, prod } = synthWorkspaces();
+
+const sgIdByName = (json: SynthJson, name: string) =>
+  ref("aws_security_group", Object.entries(resourcesOf(json, "aws_security_group")).find(([, sg]) => sg.name === name)![0], "id");
+
+const containerOf = (json: SynthJson, family: string) => {
+  const definition = Object.values(resourcesOf(json, "aws_ecs_task_definition")).find((t) => t.family === family)!;
+  return JSON.parse(definition.container_definitions)[0];
+};
+
+describe.each([
+  ["dev", dev],
+  ["prod", prod],
+] as const)("%s: security-group chain internet -> ALB -> web -> database", (name, json) => {
+  const alb = sgIdByName(json, `acme-${name}-alb`);
+  const web = sgIdByName(json, `acme-${name}-web`);
+  const migrate = sgIdByName(json, `acme-${name}-migrate`);
+  const db = sgIdByName(json, `acme-${name}-db`);
+  const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule"));
+
+  it("admits the internet only at the load balancer", () => {
+    const open = ingress.filter((r) => r.cidr_ipv4 !== undefined || r.cidr_ipv6 !== undefined);
+    expect(open.every((r) => r.security_group_id === alb)).toBe(true);
+    expect(open.map((r) => r.from_port)).toEqual([80]);
+  });
+
+  it("admits web tasks only from the load balancer, on the container port", () => {
+    expect(ingress.filter((r) => r.security_group_id === web)).toEqual([
+      expect.objectContaining({ referenced_security_group_id: alb, from_port: 8000, to_port: 8000 }),
+    ]);
+  });
+
+  it("admits the database only from the web and migration tasks, on 5432", () => {
+    const intoDb = ingress.filter((r) => r.security_group_id === db);
+    expect(intoDb.map((r) => r.referenced_security_group_id).sort()).toEqual([migrate, web].sort());
+    expect(intoDb.every((r) => r.from_port === 5432 && r.to_port === 5432)).toBe(true);
+    const egress = Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule"));
+    expect(egress.filter((r) => r.referenced_security_group_id === db).map((r) => r.security_group_id).sort()).toEqual([migrate, web].sort());
+  });
+
+  it("puts the cluster in the isolated database subnets", () => {
+    const cluster = onlyResource(json, "aws_rds_cluster");
+    const group = Object.keys(resourcesOf(json, "aws_db_subnet_group"))[0];
+    expect(cluster.db_subnet_group_name).toBe(ref("aws_db_subnet_group", group, "name"));
+    expect(cluster.vpc_security_group_ids).toEqual([db]);
+  });
+});
+
+describe("web tasks get the database through ECS secrets, never plain environment", () => {
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ] as const)("%s", (name, json) => {
+    const cluster = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
+    const secret = `\${aws_rds_cluster.${cluster}.master_user_secret[0].secret_arn}`;
+    for (const family of [`acme-${name}-web`, `acme-${name}-migrate`]) {
+      const container = containerOf(json, family);
+      expect(container.secrets).toEqual([
+        { name: "DB_PASSWORD", valueFrom: `${secret}:password::` },
+        { name: "DB_USERNAME", valueFrom: `${secret}:username::` },
+      ]);
+      const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(env.DB_HOST).toBe(ref("aws_rds_cluster", cluster, "endpoint"));
+      expect(env).not.toHaveProperty("DB_PASSWORD");
+      expect(container.image).toMatch(/^\$\{aws_ecr_repository\.[\w]+\.repository_url\}:\$\{var\.image_tag\}$/);
+    }
+  });
+});
+
+describe("migration task", () => {
+  it("runs the configured command with the application image and a long stop timeout", () => {
+    const container = containerOf(dev, "acme-dev-migrate");
+    expect(container.command).toEqual(["python", "manage.py", "migrate", "--noinput"]);
+    expect(container.stopTimeout).toBe(120);
+    expect(Object.values(resourcesOf(dev, "aws_ecs_service")).map((s) => s.name)).toEqual(["acme-dev-web"]);
+  });
+});
+
+describe("dev and prod differ as configured", () => {
+  it("prod: two instances across AZs, deletion protection, final snapshot, Performance Insights, 14-day backups", () => {
+    const cluster = onlyResource(prod, "aws_rds_cluster");
+    expect(cluster).toMatchObject({ deletion_protection: true, skip_final_snapshot: false, backup_retention_period: 14 });
+    const instances = Object.values(resourcesOf(prod, "aws_rds_cluster_instance"));
+    expect(instances).toHaveLength(2);
+    expect(new Set(instances.map((i) => i.availability_zone)).size).toBe(2);
+    expect(instances.every((i) => i.performance_insights_enabled === true)).toBe(true);
+    expect(cluster.serverlessv2_scaling_configuration).toEqual({ min_capacity: 1, max_capacity: 16 });
+  });
+
+  it("dev: one small Serverless v2 instance that can be deleted", () => {
+    const cluster = onlyResource(dev, "aws_rds_cluster");
+    expect(cluster).toMatchObject({ deletion_protection: false, skip_final_snapshot: true, backup_retention_period: 3 });
+    expect(Object.values(resourcesOf(dev, "aws_rds_cluster_instance"))).toHaveLength(1);
+    expect(cluster.serverlessv2_scaling_configuration).toEqual({ min_capacity: 0.5, max_capacity: 2 });
+  });
+
+  it("prod runs an on-demand base plus Spot; dev Spot only", () => {
+    expect(onlyResource(prod, "aws_ecs_service").capacity_provider_strategy).toEqual([
+      { capacity_provider: "FARGATE", base: 2, weight: 1 },
+      { capacity_provider: "FARGATE_SPOT", weight: 3 },
+    ]);
+    expect(onlyResource(dev, "aws_ecs_service").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1 }]);
+  });
+
+  it("prod's load balancer is protected and logs access; dev's is neither", () => {
+    expect(onlyResource(prod, "aws_lb")).toMatchObject({ enable_deletion_protection: true, access_logs: { enabled: true } });
+    expect(onlyResource(dev, "aws_lb").enable_deletion_protection).toBe(false);
+    expect(onlyResource(dev, "aws_lb").access_logs).toBeUndefined();
+  });
+
+  it("a certificate switches the listener to HTTPS and the service URL to https", () => {
+    const cert = "arn:aws:acm:us-east-1:123456789012:certificate/0b7c5a3e-1111-2222-3333-444455556666";
+    const { dev: https } = synthWorkspaces((envs) => (envs[0].loadBalancer.certificateArn = cert));
+    expect(Object.values(resourcesOf(https, "aws_lb_listener")).map((l) => l.protocol).sort()).toEqual(["HTTP", "HTTPS"]);
+    expect(String(https.output?.service_url.value)).toMatch(/^https:\/\//);
+  });
+
+  it("the ssm password path injects the SSM parameter and grants exactly it", () => {
+    const { dev: ssm } = synthWorkspaces((envs) => (envs[0].database.passwordSource = "ssm"));
+    const parameter = Object.keys(resourcesOf(ssm, "aws_ssm_parameter"))[0];
+    const arn = ref("aws_ssm_parameter", parameter, "arn");
+    expect(containerOf(ssm, "acme-dev-web").secrets).toEqual([{ name: "DB_PASSWORD", valueFrom: arn }]);
+    const execPolicy = Object.values(resourcesOf(ssm, "aws_iam_role_policy")).find(
+      (p) => p.name === "task-execution" && JSON.stringify(p.policy).includes("ssm:GetParameters"),
+    )!;
+    expect(JSON.parse(execPolicy.policy).Statement).toContainEqual({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [arn] });
+    expect(ssm.provider?.random).toHaveLength(1);
+  });
+});
