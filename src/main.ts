@@ -1,10 +1,19 @@
 import { environmentSources } from "../environments";
-import { buildApp } from "./app";
+import { buildApp, checkPolicies } from "./app";
+import { formatViolation } from "./aspects/policy";
 import { ConfigError, loadEnvironments } from "./config/load";
 
+function fail(lines: string[]): void {
+  for (const line of lines) {
+    process.stderr.write(`error: ${line}\n`);
+  }
+  process.exitCode = 1;
+}
+
 /**
- * Entry point for `npm run synth` and `cdktf synth`: validates every environment before any
- * construct exists, so bad config writes nothing to cdktf.out.
+ * Entry point for `npm run synth` and `cdktf synth`: validates every environment, builds the stacks,
+ * checks the policy pack, and only then writes cdktf.out, so bad config or a policy violation
+ * leaves no partial output.
  */
 function main(): void {
   let environments;
@@ -12,15 +21,16 @@ function main(): void {
     environments = loadEnvironments(environmentSources);
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const problem of error.problems) {
-        process.stderr.write(`error: ${problem}\n`);
-      }
-      process.exitCode = 1;
-      return;
+      return fail([...error.problems]);
     }
     throw error;
   }
-  buildApp(environments).app.synth();
+  const platform = buildApp(environments);
+  const violations = checkPolicies(platform).filter((r) => r.outcome === "fail");
+  if (violations.length > 0) {
+    return fail(violations.map(formatViolation));
+  }
+  platform.app.synth();
 }
 
 main();

@@ -3,6 +3,7 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { suppressPolicy } from "../../src/aspects/policy";
 import { partitionOf, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
@@ -130,6 +131,11 @@ export class PublicLoadBalancer extends Construct {
         expiryRules: [{ id: "expire-access-logs", expireAfterDays: props.accessLogRetentionDays ?? 90 }],
         policyStatements: (arn) => [elbLogDeliveryStatement(arn, logPrefix, props.region, props.accountId)],
       });
+      suppressPolicy(
+        this.accessLogBucket.bucket,
+        "CKV_AWS_21",
+        "access logs are written once and expire; versions would only double the storage",
+      );
     }
 
     this.loadBalancer = new Lb(this, "alb", {

@@ -5,6 +5,7 @@ import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ecs-alb";
 import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
 import { Network } from "../../modules/vpc";
+import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
 import { useRemoteState } from "../lib/backend";
 import type { NameContext } from "../lib/naming";
@@ -79,6 +80,13 @@ export class WorkspaceStack extends TerraformStack {
       subnetIds: this.network.publicSubnetIds,
       ...config.loadBalancer,
     });
+    if (!config.loadBalancer.certificateArn) {
+      suppressPolicy(
+        this.loadBalancer.applicationListener,
+        "CKV_AWS_2",
+        `HTTP only: environments/${config.name}.ts sets no loadBalancer.certificateArn`,
+      );
+    }
     [this.webTask, this.web] = this.buildWebTier();
     [this.migrateTask, this.migrateSecurityGroup] = this.buildMigrateTask();
     this.outputs();
