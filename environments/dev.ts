@@ -54,4 +54,25 @@ export const dev: EnvironmentInput = {
     performanceInsights: false,
     migrateCommand: ["python", "manage.py", "migrate", "--noinput"],
   },
+  workers: [
+    {
+      name: "default",
+      command: ["celery", "-A", "app", "worker", "--loglevel", "INFO"],
+      taskTimeLimitSeconds: 600,
+      visibilityTimeoutSeconds: 900,
+      // Scale to zero when the queue is empty.
+      minCount: 0,
+      maxCount: 2,
+    },
+  ],
+  scheduledTasks: [
+    {
+      name: "nightly-report",
+      command: ["python", "manage.py", "nightly_report"],
+      schedule: "cron(0 2 * * ? *)",
+      timeZone: "Europe/Berlin",
+      // Defined but paused in dev; enable to exercise it.
+      enabled: false,
+    },
+  ],
 };

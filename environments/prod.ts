@@ -58,4 +58,34 @@ export const prod: EnvironmentInput = {
     readerAutoscaling: { minReaders: 1, maxReaders: 3, targetCpuPercent: 70 },
     migrateCommand: ["python", "manage.py", "migrate", "--noinput"],
   },
+  workers: [
+    {
+      name: "default",
+      command: ["celery", "-A", "app", "worker", "--loglevel", "INFO", "--concurrency", "4"],
+      cpu: 1024,
+      memory: 2048,
+      taskTimeLimitSeconds: 900,
+      visibilityTimeoutSeconds: 1800,
+      minCount: 1,
+      maxCount: 10,
+      // One on-demand worker always; bursts on Spot (SQS redelivers interrupted work).
+      capacity: { onDemandBase: 1, onDemandWeight: 0, spotWeight: 1 },
+      cpuTargetPercent: 75,
+    },
+  ],
+  scheduledTasks: [
+    {
+      name: "nightly-report",
+      command: ["python", "manage.py", "nightly_report"],
+      schedule: "cron(0 2 * * ? *)",
+      timeZone: "Europe/Berlin",
+      // Must finish: run on on-demand Fargate.
+      capacity: { onDemandBase: 1, onDemandWeight: 1, spotWeight: 0 },
+    },
+    {
+      name: "cleanup-sessions",
+      command: ["python", "manage.py", "clearsessions"],
+      schedule: "rate(6 hours)",
+    },
+  ],
 };

@@ -34,7 +34,7 @@ describe("environment schema", () => {
     ["an AZ outside the region", (e: any) => (e.availabilityZones = ["us-east-1a", "eu-west-1b"]), `${DEV}: availabilityZones[1]: "eu-west-1b" is not an availability zone of region us-east-1`],
     ["an AZ of a longer region name", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-11a"]), `${DEV}: availabilityZones[1]: "us-east-11a" is not an availability zone of region us-east-1`],
     ["a duplicate AZ", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-1a"]), `${DEV}: availabilityZones[1]: "us-east-1a" is listed twice`],
-    ["duplicate repository names", (e: any) => (e.ecr.repositories = [{ name: "web" }, { name: "web" }]), `${DEV}: ecr.repositories[1].name: duplicate repository name "web"`],
+    ["duplicate repository names", (e: any) => (e.ecr.repositories = [{ name: "web" }, { name: "web" }]), `${DEV}: ecr.repositories[1].name: duplicate name "web"`],
     ["an unknown NAT strategy", (e: any) => (e.network.natStrategy = "triple"), `${DEV}: network.natStrategy: "triple" is not one of "single", "per-az"`],
     ["a retention CloudWatch does not offer", (e: any) => (e.network.flowLogRetentionDays = 10), expect.stringMatching(/^environments\/dev\.ts: network\.flowLogRetentionDays: must be one of CloudWatch's retention periods \(1, 3, 5/)],
     ["a region that is not one", (e: any) => (e.region = "useast1"), `${DEV}: region: must be an AWS region name such as us-east-1`],
@@ -57,6 +57,16 @@ describe("environment schema", () => {
     ["Serverless v2 min above max", (e: any) => Object.assign(e.database, { minCapacity: 8, maxCapacity: 4 }), `${DEV}: database.minCapacity: minCapacity 8 ACU is above maxCapacity 4 ACU`],
     ["a capacity off the 0.5 ACU grid", (e: any) => (e.database.maxCapacity = 2.3), `${DEV}: database.maxCapacity: Aurora capacity units come in steps of 0.5`],
     ["an unknown password source", (e: any) => (e.database.passwordSource = "vault"), `${DEV}: database.passwordSource: "vault" is not one of "managed", "ssm"`],
+    ["duplicate worker names", (e: any) => e.workers.push({ ...e.workers[0] }), `${DEV}: workers[1].name: duplicate name "default"`],
+    ["a worker with minCount above maxCount", (e: any) => Object.assign(e.workers[0], { minCount: 3, maxCount: 2 }), `${DEV}: workers[0].minCount: minCount 3 is above maxCount 2`],
+    ["a visibility timeout not above the task time limit", (e: any) => Object.assign(e.workers[0], { taskTimeLimitSeconds: 900, visibilityTimeoutSeconds: 900 }), `${DEV}: workers[0].visibilityTimeoutSeconds: 900 s must exceed taskTimeLimitSeconds (900 s), or SQS redelivers tasks that are still running`],
+    ["a worker size Fargate does not offer", (e: any) => Object.assign(e.workers[0], { cpu: 512, memory: 512 }), `${DEV}: workers[0].memory: cpu/memory is not a Fargate size: memory 512 MiB does not fit cpu 512 (allowed: 1024-4096 MiB in Fargate steps)`],
+    ["duplicate scheduled task names", (e: any) => e.scheduledTasks.push({ ...e.scheduledTasks[0] }), `${DEV}: scheduledTasks[1].name: duplicate name "nightly-report"`],
+    ["a cron with five fields", (e: any) => (e.scheduledTasks[0].schedule = "cron(0 2 * * ?)"), `${DEV}: scheduledTasks[0].schedule: cron has 5 fields, expected 6 (minutes hours day-of-month month day-of-week year)`],
+    ["minute 61", (e: any) => (e.scheduledTasks[0].schedule = "cron(61 2 * * ? *)"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.schedule: .*minute.*61.*0-59/)],
+    ["day-of-month and day-of-week both set", (e: any) => (e.scheduledTasks[0].schedule = "cron(0 2 1 * MON *)"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.schedule: .*day-of-month and day-of-week/)],
+    ["rate(0 minutes)", (e: any) => (e.scheduledTasks[0].schedule = "rate(0 minutes)"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.schedule: .*rate/)],
+    ["an unknown time zone", (e: any) => (e.scheduledTasks[0].timeZone = "Mars/Olympus"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.timeZone: .*Mars\/Olympus/)],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);
   });

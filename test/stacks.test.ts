@@ -58,17 +58,21 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
     expect(onlyResource(json, "aws_vpc").tags.Name).toBe(`acme-${name}-vpc`);
     expect(onlyResource(json, "aws_db_subnet_group").name).toBe(`acme-${name}-database`);
     expect(onlyResource(json, "aws_ecr_repository").name).toBe(`acme-${name}-web`);
-    expect(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort()).toEqual(
-      [
+    const roles = Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name);
+    expect(roles).toEqual(
+      expect.arrayContaining([
         `acme-${name}-vpc-flow-logs`,
         `acme-${name}-web-exec`,
         `acme-${name}-web-task`,
         `acme-${name}-migrate-exec`,
         `acme-${name}-migrate-task`,
-      ].sort(),
+        `acme-${name}-worker-default-exec`,
+        `acme-${name}-task-nightly-report-exec`,
+      ]),
     );
+    for (const role of roles) expect(role).toMatch(new RegExp(`^acme-${name}-[a-z0-9-]+$`));
     expect(onlyResource(json, "aws_ecs_cluster").name).toBe(`acme-${name}-cluster`);
-    expect(onlyResource(json, "aws_ecs_service").name).toBe(`acme-${name}-web`);
+    expect(Object.values(resourcesOf(json, "aws_ecs_service")).map((s) => s.name).sort()).toEqual([`acme-${name}-web`, `acme-${name}-worker-default`]);
     expect(onlyResource(json, "aws_lb").name).toBe(`acme-${name}-alb`);
   });
 

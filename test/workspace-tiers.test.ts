@@ -42,12 +42,17 @@ describe.each([
     ]);
   });
 
-  it("admits the database only from the web and migration tasks, on 5432", () => {
+  it("admits the database only from application tasks (web, migrate, workers, scheduled tasks), on 5432", () => {
+    const worker = sgIdByName(json, `acme-${name}-worker-default`);
+    const report = sgIdByName(json, `acme-${name}-task-nightly-report`);
+    const clients = [web, migrate, worker, report];
     const intoDb = ingress.filter((r) => r.security_group_id === db);
-    expect(intoDb.map((r) => r.referenced_security_group_id).sort()).toEqual([migrate, web].sort());
-    expect(intoDb.every((r) => r.from_port === 5432 && r.to_port === 5432)).toBe(true);
+    expect(intoDb.map((r) => r.referenced_security_group_id)).toEqual(expect.arrayContaining(clients));
+    expect(intoDb.every((r) => r.from_port === 5432 && r.to_port === 5432 && r.cidr_ipv4 === undefined)).toBe(true);
+    expect(intoDb.map((r) => r.referenced_security_group_id)).not.toContain(alb);
     const egress = Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule"));
-    expect(egress.filter((r) => r.referenced_security_group_id === db).map((r) => r.security_group_id).sort()).toEqual([migrate, web].sort());
+    const toDb = egress.filter((r) => r.referenced_security_group_id === db).map((r) => r.security_group_id);
+    expect(new Set(toDb)).toEqual(new Set(intoDb.map((r) => r.referenced_security_group_id)));
   });
 
   it("puts the cluster in the isolated database subnets", () => {
@@ -84,7 +89,8 @@ describe("migration task", () => {
     const container = containerOf(dev, "acme-dev-migrate");
     expect(container.command).toEqual(["python", "manage.py", "migrate", "--noinput"]);
     expect(container.stopTimeout).toBe(120);
-    expect(Object.values(resourcesOf(dev, "aws_ecs_service")).map((s) => s.name)).toEqual(["acme-dev-web"]);
+    // A task definition only: nothing runs it until an operator does.
+    expect(Object.values(resourcesOf(dev, "aws_ecs_service")).map((s) => s.name)).not.toContain("acme-dev-migrate");
   });
 });
 
@@ -107,11 +113,12 @@ describe("dev and prod differ as configured", () => {
   });
 
   it("prod runs an on-demand base plus Spot; dev Spot only", () => {
-    expect(onlyResource(prod, "aws_ecs_service").capacity_provider_strategy).toEqual([
+    const web = (json: SynthJson, env: string) => Object.values(resourcesOf(json, "aws_ecs_service")).find((s) => s.name === `acme-${env}-web`)!;
+    expect(web(prod, "prod").capacity_provider_strategy).toEqual([
       { capacity_provider: "FARGATE", base: 2, weight: 1 },
       { capacity_provider: "FARGATE_SPOT", weight: 3 },
     ]);
-    expect(onlyResource(dev, "aws_ecs_service").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1 }]);
+    expect(web(dev, "dev").capacity_provider_strategy).toEqual([{ capacity_provider: "FARGATE_SPOT", weight: 1 }]);
   });
 
   it("prod's load balancer is protected and logs access; dev's is neither", () => {
@@ -137,5 +144,42 @@ describe("dev and prod differ as configured", () => {
     )!;
     expect(JSON.parse(execPolicy.policy).Statement).toContainEqual({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [arn] });
     expect(ssm.provider?.random).toHaveLength(1);
+  });
+});
+
+describe("workers and scheduled tasks are wired into each workspace", () => {
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ] as const)("%s: the web task role may send to each worker queue and the web tier knows its URL", (name, json) => {
+    const queue = Object.entries(resourcesOf(json, "aws_sqs_queue")).find(([, q]) => q.name === `acme-${name}-default`)![0];
+    const webTaskRole = Object.entries(resourcesOf(json, "aws_iam_role")).find(([, r]) => r.name === `acme-${name}-web-task`)![0];
+    const send = Object.values(resourcesOf(json, "aws_iam_role_policy")).filter((p) => p.role === ref("aws_iam_role", webTaskRole, "name"));
+    expect(send).toHaveLength(1);
+    expect(JSON.parse(send[0].policy).Statement).toEqual([
+      expect.objectContaining({ Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], Resource: ref("aws_sqs_queue", queue, "arn") }),
+    ]);
+    const env = Object.fromEntries(containerOf(json, `acme-${name}-web`).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env).toMatchObject({ CELERY_BROKER_URL: "sqs://", CELERY_BROKER_REGION: "us-east-1", WORKER_QUEUE_URL_DEFAULT: ref("aws_sqs_queue", queue, "url") });
+  });
+
+  it("dev's worker scales to zero and its report schedule is paused; prod keeps a worker and runs both schedules", () => {
+    const target = (json: SynthJson, env: string) =>
+      Object.values(resourcesOf(json, "aws_appautoscaling_target")).find((t) => String(t.resource_id).includes("worker"))!;
+    expect(target(dev, "dev").min_capacity).toBe(0);
+    expect(target(prod, "prod").min_capacity).toBe(1);
+    const states = (json: SynthJson) => Object.fromEntries(Object.values(resourcesOf(json, "aws_scheduler_schedule")).map((s) => [s.name, s.state]));
+    expect(states(dev)).toEqual({ "acme-dev-task-nightly-report": "DISABLED" });
+    expect(states(prod)).toEqual({ "acme-prod-task-nightly-report": "ENABLED", "acme-prod-task-cleanup-sessions": "ENABLED" });
+    const schedule = Object.values(resourcesOf(prod, "aws_scheduler_schedule")).find((s) => s.name === "acme-prod-task-nightly-report")!;
+    expect(schedule).toMatchObject({ schedule_expression: "cron(0 2 * * ? *)", schedule_expression_timezone: "Europe/Berlin" });
+  });
+
+  it("workers and scheduled tasks run the application image with the database credentials", () => {
+    for (const family of ["acme-prod-worker-default", "acme-prod-task-nightly-report"]) {
+      const container = containerOf(prod, family);
+      expect(container.image).toMatch(/:\$\{var\.image_tag\}$/);
+      expect(container.secrets.map((s: { name: string }) => s.name)).toEqual(["DB_PASSWORD", "DB_USERNAME"]);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { fargateSizeProblem } from "../../modules/ecs-task";
+import { scheduleProblem, timeZoneProblem } from "../../modules/scheduled-task/schedule";
 import { parseCidr } from "../lib/cidr";
 
 /** Retention periods CloudWatch Logs accepts, in days. */
@@ -183,10 +184,7 @@ const service = z
   })
   .strict()
   .superRefine((svc, ctx) => {
-    const size = fargateSizeProblem(svc.cpu, svc.memory);
-    if (size) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["memory"], message: `cpu/memory is not a Fargate size: ${size}` });
-    }
+    checkFargateSize(svc, ctx);
     if (svc.minCount > svc.maxCount) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minCount"], message: `minCount ${svc.minCount} is above maxCount ${svc.maxCount}` });
     }
@@ -250,6 +248,85 @@ const database = z
     }
   });
 
+/** Adds a Fargate cpu/memory issue to `ctx` at `memory` when the pair is not offered. */
+function checkFargateSize(value: { cpu: number; memory: number }, ctx: z.RefinementCtx): void {
+  const size = fargateSizeProblem(value.cpu, value.memory);
+  if (size) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["memory"], message: `cpu/memory is not a Fargate size: ${size}` });
+  }
+}
+
+const worker = z
+  .object({
+    /** Worker name: queue `<project>-<env>-<name>`, service `<project>-<env>-worker-<name>`. */
+    name: identifier("worker name", 20),
+    /** Celery command, e.g. ["celery", "-A", "app", "worker", "--loglevel", "INFO"]. */
+    command: z.array(z.string().min(1)).min(1),
+    cpu: z.number().int().default(512),
+    memory: z.number().int().default(1024),
+    /** Celery's hard `task_time_limit`, seconds. */
+    taskTimeLimitSeconds: z.number().int().min(1).max(43199),
+    /** SQS visibility timeout, seconds; must exceed the task time limit or SQS redelivers running tasks. */
+    visibilityTimeoutSeconds: z.number().int().min(1).max(43200).default(1800),
+    maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+    minCount: z.number().int().min(0).max(1000).default(0),
+    maxCount: z.number().int().min(1).max(1000).default(4),
+    capacity: capacity.default({}),
+    cpuTargetPercent: percent(10, 95).optional(),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    checkFargateSize(w, ctx);
+    if (w.visibilityTimeoutSeconds <= w.taskTimeLimitSeconds) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["visibilityTimeoutSeconds"],
+        message: `${w.visibilityTimeoutSeconds} s must exceed taskTimeLimitSeconds (${w.taskTimeLimitSeconds} s), or SQS redelivers tasks that are still running`,
+      });
+    }
+    if (w.minCount > w.maxCount) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minCount"], message: `minCount ${w.minCount} is above maxCount ${w.maxCount}` });
+    }
+  });
+
+const scheduledTask = z
+  .object({
+    /** Task name: task definition `<project>-<env>-task-<name>`. */
+    name: identifier("scheduled task name", 24),
+    command: z.array(z.string().min(1)).min(1),
+    /** EventBridge Scheduler expression: `cron(min hour dom month dow year)` or `rate(N unit)`. */
+    schedule: z.string().superRefine((expression, ctx) => {
+      const problem = scheduleProblem(expression);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }),
+    timeZone: z
+      .string()
+      .superRefine((tz, ctx) => {
+        const problem = timeZoneProblem(tz);
+        if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+      })
+      .default("UTC"),
+    enabled: z.boolean().default(true),
+    cpu: z.number().int().default(256),
+    memory: z.number().int().default(512),
+    maximumAttempts: z.number().int().min(0).max(185).default(3),
+    maximumEventAgeSeconds: z.number().int().min(60).max(86400).default(3600),
+    capacity: capacity.default({}),
+  })
+  .strict()
+  .superRefine(checkFargateSize);
+
+/** Adds a "duplicate name" issue for every repeated `name` in a list. */
+function checkUniqueNames(list: ReadonlyArray<{ name: string }>, path: string[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (seen.has(item.name)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [...path, i, "name"], message: `duplicate name "${item.name}"` });
+    }
+    seen.add(item.name);
+  });
+}
+
 export const environmentSchema = z
   .object({
     /** Project name: the first part of every physical name. */
@@ -296,6 +373,10 @@ export const environmentSchema = z
     loadBalancer: loadBalancer.default({}),
     service,
     database,
+    /** Celery workers, each with its own SQS queue and DLQ. */
+    workers: z.array(worker).default([]),
+    /** EventBridge Scheduler tasks running the application image. */
+    scheduledTasks: z.array(scheduledTask).default([]),
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -315,22 +396,15 @@ export const environmentSchema = z
       }
       seenAz.add(az);
     });
-    const seenRepo = new Set<string>();
-    env.ecr.repositories.forEach((repo, i) => {
-      if (seenRepo.has(repo.name)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["ecr", "repositories", i, "name"],
-          message: `duplicate repository name "${repo.name}"`,
-        });
-      }
-      seenRepo.add(repo.name);
-    });
-    if (!seenRepo.has(env.service.repository)) {
+    checkUniqueNames(env.ecr.repositories, ["ecr", "repositories"], ctx);
+    checkUniqueNames(env.workers, ["workers"], ctx);
+    checkUniqueNames(env.scheduledTasks, ["scheduledTasks"], ctx);
+    const repositories = env.ecr.repositories.map((r) => r.name);
+    if (!repositories.includes(env.service.repository)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["service", "repository"],
-        message: `"${env.service.repository}" is not in ecr.repositories (${[...seenRepo].join(", ")})`,
+        message: `"${env.service.repository}" is not in ecr.repositories (${repositories.join(", ")})`,
       });
     }
     if (env.stage === "production") {

@@ -4,7 +4,9 @@ import { AuroraPostgres } from "../../modules/aurora";
 import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ecs-alb";
 import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
+import { ScheduledTask } from "../../modules/scheduled-task";
 import { Network } from "../../modules/vpc";
+import { CeleryWorker } from "../../modules/worker";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
 import { useRemoteState } from "../lib/backend";
@@ -30,6 +32,8 @@ export class WorkspaceStack extends TerraformStack {
   readonly web: WebService;
   readonly migrateTask: FargateTask;
   readonly migrateSecurityGroup: TaskSecurityGroup;
+  readonly workers: CeleryWorker[];
+  readonly scheduledTasks: ScheduledTask[];
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -87,8 +91,10 @@ export class WorkspaceStack extends TerraformStack {
         `HTTP only: environments/${config.name}.ts sets no loadBalancer.certificateArn`,
       );
     }
+    this.workers = this.buildWorkers();
     [this.webTask, this.web] = this.buildWebTier();
     [this.migrateTask, this.migrateSecurityGroup] = this.buildMigrateTask();
+    this.scheduledTasks = this.buildScheduledTasks();
     this.outputs();
   }
 
@@ -146,8 +152,11 @@ export class WorkspaceStack extends TerraformStack {
 
   private buildWebTier(): [FargateTask, WebService] {
     const svc = this.config.service;
+    const defaults = this.appTaskDefaults();
     const task = new FargateTask(this, "web-task", {
-      ...this.appTaskDefaults(),
+      ...defaults,
+      // The web tier produces Celery tasks: it gets the broker and every worker queue's URL.
+      environment: { ...defaults.environment, ...this.producerEnvironment() },
       component: svc.name,
       cpu: svc.cpu,
       memory: svc.memory,
@@ -182,7 +191,69 @@ export class WorkspaceStack extends TerraformStack {
       },
     });
     this.connectToDatabase(svc.name, web.tasksSecurityGroup);
+    for (const worker of this.workers) {
+      worker.grantSend(svc.name, task.taskRole.name);
+    }
     return [task, web];
+  }
+
+  /** Broker settings for producers: `WORKER_QUEUE_URL_<NAME>` per worker queue. */
+  private producerEnvironment(): Record<string, string> {
+    if (this.workers.length === 0) return {};
+    return {
+      CELERY_BROKER_URL: "sqs://",
+      CELERY_BROKER_REGION: this.config.region,
+      ...Object.fromEntries(
+        this.workers.map((w, i) => [`WORKER_QUEUE_URL_${this.config.workers[i].name.toUpperCase().replace(/-/g, "_")}`, w.queueUrl]),
+      ),
+    };
+  }
+
+  private buildWorkers(): CeleryWorker[] {
+    return this.config.workers.map((spec) => {
+      const worker = new CeleryWorker(this, `worker-${spec.name}`, {
+        ...this.appTaskDefaults(),
+        name: spec.name,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        clusterName: this.cluster.clusterName,
+        clusterArn: this.cluster.clusterArn,
+        command: spec.command,
+        cpu: spec.cpu,
+        memory: spec.memory,
+        taskTimeLimitSeconds: spec.taskTimeLimitSeconds,
+        visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
+        maxReceiveCount: spec.maxReceiveCount,
+        minCount: spec.minCount,
+        maxCount: spec.maxCount,
+        capacity: spec.capacity,
+        cpuTargetPercent: spec.cpuTargetPercent,
+      });
+      this.connectToDatabase(`worker-${spec.name}`, worker.tasksSecurityGroup);
+      return worker;
+    });
+  }
+
+  private buildScheduledTasks(): ScheduledTask[] {
+    return this.config.scheduledTasks.map((spec) => {
+      const task = new ScheduledTask(this, `scheduled-${spec.name}`, {
+        ...this.appTaskDefaults(),
+        name: spec.name,
+        clusterArn: this.cluster.clusterArn,
+        vpcId: this.network.vpcId,
+        subnetIds: this.network.privateSubnetIds,
+        command: spec.command,
+        cpu: spec.cpu,
+        memory: spec.memory,
+        schedule: spec.schedule,
+        timeZone: spec.timeZone,
+        enabled: spec.enabled,
+        retry: { maximumAttempts: spec.maximumAttempts, maximumEventAgeSeconds: spec.maximumEventAgeSeconds },
+        capacity: spec.capacity,
+      });
+      this.connectToDatabase(`task-${spec.name}`, task.tasksSecurityGroup);
+      return task;
+    });
   }
 
   /** A one-off task definition for schema migrations and data loads, run with `aws ecs run-task`. */
@@ -240,5 +311,25 @@ export class WorkspaceStack extends TerraformStack {
     );
     output("migrate_task_definition", this.migrateTask.family, "Task definition family of the one-off migration task");
     output("migrate_security_group_id", this.migrateSecurityGroup.securityGroupId, "Security group to pass to `aws ecs run-task` for migrations");
+    output(
+      "worker_queues",
+      Object.fromEntries(
+        this.workers.map((w, i) => [
+          this.config.workers[i].name,
+          { queue_url: w.queueUrl, queue_arn: w.queueArn, dlq_url: w.deadLetterQueueUrl, dlq_arn: w.deadLetterQueueArn, service_name: w.serviceName },
+        ]),
+      ),
+      "Celery worker queues, dead-letter queues and services by worker name",
+    );
+    output(
+      "scheduled_tasks",
+      Object.fromEntries(
+        this.scheduledTasks.map((t, i) => [
+          this.config.scheduledTasks[i].name,
+          { schedule_arn: t.scheduleArn, task_definition_arn: t.taskDefinitionArn, dlq_arn: t.deadLetterQueueArn },
+        ]),
+      ),
+      "Scheduled tasks by name",
+    );
   }
 }
