@@ -164,10 +164,10 @@ describe("workers and scheduled tasks are wired into each workspace", () => {
   });
 
   it("dev's worker scales to zero and its report schedule is paused; prod keeps a worker and runs both schedules", () => {
-    const target = (json: SynthJson, env: string) =>
+    const target = (json: SynthJson) =>
       Object.values(resourcesOf(json, "aws_appautoscaling_target")).find((t) => String(t.resource_id).includes("worker"))!;
-    expect(target(dev, "dev").min_capacity).toBe(0);
-    expect(target(prod, "prod").min_capacity).toBe(1);
+    expect(target(dev).min_capacity).toBe(0);
+    expect(target(prod).min_capacity).toBe(1);
     const states = (json: SynthJson) => Object.fromEntries(Object.values(resourcesOf(json, "aws_scheduler_schedule")).map((s) => [s.name, s.state]));
     expect(states(dev)).toEqual({ "acme-dev-task-nightly-report": "DISABLED" });
     expect(states(prod)).toEqual({ "acme-prod-task-nightly-report": "ENABLED", "acme-prod-task-cleanup-sessions": "ENABLED" });
