@@ -75,4 +75,13 @@ export const dev: EnvironmentInput = {
       enabled: false,
     },
   ],
+  dataPipeline: {
+    prefixes: ["incoming/"],
+    suffixes: [".csv", ".json"],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 5,
+    releaseLabel: "emr-7.5.0",
+    maxCapacity: { cpu: "8 vCPU", memory: "32 GB" },
+    landingExpiryDays: 7,
+  },
 };

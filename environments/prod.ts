@@ -88,4 +88,14 @@ export const prod: EnvironmentInput = {
       schedule: "rate(6 hours)",
     },
   ],
+  dataPipeline: {
+    prefixes: ["incoming/"],
+    suffixes: [".csv", ".json", ".csv.gz"],
+    batchSize: 10,
+    maxBatchingWindowSeconds: 5,
+    reservedConcurrency: 10,
+    releaseLabel: "emr-7.5.0",
+    maxCapacity: { cpu: "64 vCPU", memory: "256 GB", disk: "1000 GB" },
+    landingExpiryDays: 30,
+  },
 };

@@ -1,5 +1,5 @@
 import { App, Aspects, type TerraformStack } from "cdktf";
-import { POLICY_RULES, PolicyAspect, evaluateStack, type PolicyResult } from "./aspects/policy";
+import { POLICY_RULES, PolicyAspect, type PolicyResult } from "./aspects/policy";
 import type { EnvironmentConfig } from "./config/schema";
 import { BootstrapStack } from "./stacks/bootstrap";
 import { WorkspaceStack } from "./stacks/workspace";
@@ -8,8 +8,8 @@ export interface PlatformApp {
   readonly app: App;
   readonly bootstrap: BootstrapStack;
   readonly workspaces: WorkspaceStack[];
-  /** Every stack with whether production-only policy rules apply to it. */
-  readonly stacks: ReadonlyArray<{ stack: TerraformStack; production: boolean }>;
+  /** Every stack with whether production-only policy rules apply to it, and its policy aspect. */
+  readonly stacks: ReadonlyArray<{ stack: TerraformStack; production: boolean; policy: PolicyAspect }>;
 }
 
 /**
@@ -24,14 +24,14 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
   const stacks = [
     { stack: bootstrap as TerraformStack, production: true },
     ...workspaces.map((w) => ({ stack: w as TerraformStack, production: w.config.stage === "production" })),
-  ];
-  for (const { stack, production } of stacks) {
-    Aspects.of(stack).add(new PolicyAspect(POLICY_RULES, production));
+  ].map((entry) => ({ ...entry, policy: new PolicyAspect(POLICY_RULES, entry.production) }));
+  for (const { stack, policy } of stacks) {
+    Aspects.of(stack).add(policy);
   }
   return { app, bootstrap, workspaces, stacks };
 }
 
 /** Evaluates the policy pack over every stack of the app without synthesizing. */
 export function checkPolicies(platform: PlatformApp): PolicyResult[] {
-  return platform.stacks.flatMap(({ stack, production }) => evaluateStack(POLICY_RULES, stack, production));
+  return platform.stacks.flatMap(({ stack, policy }) => policy.evaluate(stack));
 }

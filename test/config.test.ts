@@ -67,6 +67,14 @@ describe("environment schema", () => {
     ["day-of-month and day-of-week both set", (e: any) => (e.scheduledTasks[0].schedule = "cron(0 2 1 * MON *)"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.schedule: .*day-of-month and day-of-week/)],
     ["rate(0 minutes)", (e: any) => (e.scheduledTasks[0].schedule = "rate(0 minutes)"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.schedule: .*rate/)],
     ["an unknown time zone", (e: any) => (e.scheduledTasks[0].timeZone = "Mars/Olympus"), expect.stringMatching(/^environments\/dev\.ts: scheduledTasks\[0\]\.timeZone: .*Mars\/Olympus/)],
+    ["a pipeline batch size above the SQS limit", (e: any) => (e.dataPipeline.batchSize = 20000), `${DEV}: dataPipeline.batchSize: SQS batches hold 1 to 10000 messages`],
+    ["a pipeline batch size of 0", (e: any) => (e.dataPipeline.batchSize = 0), `${DEV}: dataPipeline.batchSize: SQS batches hold 1 to 10000 messages`],
+    ["a large batch without a batching window", (e: any) => Object.assign(e.dataPipeline, { batchSize: 100, maxBatchingWindowSeconds: 0 }), `${DEV}: dataPipeline.maxBatchingWindowSeconds: batchSize 100 needs a batching window of at least 1 second (Lambda requires one above 10 messages)`],
+    ["an EMR capacity that is not N vCPU", (e: any) => (e.dataPipeline.maxCapacity.cpu = "4 cpus"), `${DEV}: dataPipeline.maxCapacity.cpu: must look like "16 vCPU" (a whole number, a space, "vCPU")`],
+    ["an EMR memory that is not N GB", (e: any) => (e.dataPipeline.maxCapacity.memory = "64GiB"), `${DEV}: dataPipeline.maxCapacity.memory: must look like "64 GB" (a whole number, a space, "GB")`],
+    ["an empty suffix list", (e: any) => (e.dataPipeline.suffixes = []), `${DEV}: dataPipeline.suffixes: at least one suffix is needed (S3 would notify on every object)`],
+    ["an unpinned EMR release", (e: any) => (e.dataPipeline.releaseLabel = "latest"), `${DEV}: dataPipeline.releaseLabel: must be a pinned EMR release such as "emr-7.5.0"`],
+    ["the pipeline with SSM credentials", (e: any) => (e.database.passwordSource = "ssm"), `${DEV}: dataPipeline.enabled: the pipeline's Spark jobs read the Secrets Manager secret of database.passwordSource "managed"`],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);
   });

@@ -135,7 +135,10 @@ describe("dev and prod differ as configured", () => {
   });
 
   it("the ssm password path injects the SSM parameter and grants exactly it", () => {
-    const { dev: ssm } = synthWorkspaces((envs) => (envs[0].database.passwordSource = "ssm"));
+    const { dev: ssm } = synthWorkspaces((envs) => {
+      envs[0].database.passwordSource = "ssm";
+      envs[0].dataPipeline = undefined;
+    });
     const parameter = Object.keys(resourcesOf(ssm, "aws_ssm_parameter"))[0];
     const arn = ref("aws_ssm_parameter", parameter, "arn");
     expect(containerOf(ssm, "acme-dev-web").secrets).toEqual([{ name: "DB_PASSWORD", valueFrom: arn }]);
@@ -181,5 +184,38 @@ describe("workers and scheduled tasks are wired into each workspace", () => {
       expect(container.image).toMatch(/:\$\{var\.image_tag\}$/);
       expect(container.secrets.map((s: { name: string }) => s.name)).toEqual(["DB_PASSWORD", "DB_USERNAME"]);
     }
+  });
+});
+
+describe("data pipeline wiring", () => {
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ] as const)("%s: the Spark jobs reach the database and read its managed secret", (name, json) => {
+    const cluster = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
+    const secret = `\${aws_rds_cluster.${cluster}.master_user_secret[0].secret_arn}`;
+    const fn = onlyResource(json, "aws_lambda_function");
+    expect(fn.environment.variables).toMatchObject({
+      DB_HOST: ref("aws_rds_cluster", cluster, "endpoint"),
+      DB_SECRET_ARN: secret,
+      DB_NAME: "app",
+    });
+    const pipelineSg = sgIdByName(json, Object.values(resourcesOf(json, "aws_security_group")).find((sg) => String(sg.name).includes("ingest"))!.name);
+    const db = sgIdByName(json, `acme-${name}-db`);
+    const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule"));
+    expect(ingress).toContainEqual(expect.objectContaining({ security_group_id: db, referenced_security_group_id: pipelineSg, from_port: 5432 }));
+    expect(json.output?.data_pipeline).toBeDefined();
+  });
+
+  it("the notification filters come from the environment", () => {
+    const notification = onlyResource(prod, "aws_s3_bucket_notification");
+    expect(notification.queue.map((q: { filter_suffix: string }) => q.filter_suffix).sort()).toEqual([".csv", ".csv.gz", ".json"]);
+    expect(onlyResource(prod, "aws_emrserverless_application").maximum_capacity).toMatchObject({ cpu: "64 vCPU", memory: "256 GB", disk: "1000 GB" });
+  });
+
+  it("can be switched off", () => {
+    const { dev: without } = synthWorkspaces((envs) => (envs[0].dataPipeline!.enabled = false));
+    expect(without.resource.aws_lambda_function).toBeUndefined();
+    expect(without.output?.data_pipeline).toBeUndefined();
   });
 });

@@ -327,6 +327,42 @@ function checkUniqueNames(list: ReadonlyArray<{ name: string }>, path: string[],
   });
 }
 
+const emrCapacity = (unit: "vCPU" | "GB", example: string) =>
+  z.string().regex(new RegExp(`^[1-9][0-9]{0,5} ${unit}$`), `must look like "${example}" (a whole number, a space, "${unit}")`);
+
+const dataPipeline = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Key prefixes that start a load ("" is the whole bucket). */
+    prefixes: z.array(z.string().max(1024)).min(1).default(["incoming/"]),
+    /** Key suffixes that start a load, e.g. [".csv", ".json"]. */
+    suffixes: z.array(z.string().min(1, "suffixes cannot be empty strings")).min(1, "at least one suffix is needed (S3 would notify on every object)"),
+    /** SQS messages per Lambda invocation (1-10000). */
+    batchSize: z.number().int().min(1, "SQS batches hold 1 to 10000 messages").max(10000, "SQS batches hold 1 to 10000 messages").default(10),
+    maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(5),
+    reservedConcurrency: z.number().int().min(2).max(1000).default(5),
+    maxReceiveCount: z.number().int().min(1).max(1000).default(5),
+    landingExpiryDays: z.number().int().min(1).max(3650).default(30),
+    /** Pinned EMR release label. */
+    releaseLabel: z.string().regex(/^emr-\d+\.\d+\.\d+$/, 'must be a pinned EMR release such as "emr-7.5.0"').default("emr-7.5.0"),
+    autoStopIdleMinutes: z.number().int().min(1).max(10080).default(15),
+    /** Cap on the Spark application's total capacity. */
+    maxCapacity: z
+      .object({ cpu: emrCapacity("vCPU", "16 vCPU"), memory: emrCapacity("GB", "64 GB"), disk: emrCapacity("GB", "200 GB").optional() })
+      .strict()
+      .default({ cpu: "16 vCPU", memory: "64 GB" }),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.batchSize > 10 && p.maxBatchingWindowSeconds < 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["maxBatchingWindowSeconds"],
+        message: `batchSize ${p.batchSize} needs a batching window of at least 1 second (Lambda requires one above 10 messages)`,
+      });
+    }
+  });
+
 export const environmentSchema = z
   .object({
     /** Project name: the first part of every physical name. */
@@ -377,6 +413,8 @@ export const environmentSchema = z
     workers: z.array(worker).default([]),
     /** EventBridge Scheduler tasks running the application image. */
     scheduledTasks: z.array(scheduledTask).default([]),
+    /** S3 -> SQS -> Lambda -> EMR Serverless -> Aurora ingestion. */
+    dataPipeline: dataPipeline.optional(),
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -405,6 +443,13 @@ export const environmentSchema = z
         code: z.ZodIssueCode.custom,
         path: ["service", "repository"],
         message: `"${env.service.repository}" is not in ecr.repositories (${repositories.join(", ")})`,
+      });
+    }
+    if (env.dataPipeline?.enabled && env.database.passwordSource !== "managed") {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["dataPipeline", "enabled"],
+        message: 'the pipeline\'s Spark jobs read the Secrets Manager secret of database.passwordSource "managed"',
       });
     }
     if (env.stage === "production") {

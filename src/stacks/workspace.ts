@@ -1,6 +1,7 @@
 import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { AuroraPostgres } from "../../modules/aurora";
+import { DataPipeline } from "../../modules/data-pipeline";
 import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ecs-alb";
 import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
@@ -34,6 +35,7 @@ export class WorkspaceStack extends TerraformStack {
   readonly migrateSecurityGroup: TaskSecurityGroup;
   readonly workers: CeleryWorker[];
   readonly scheduledTasks: ScheduledTask[];
+  readonly pipeline?: DataPipeline;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -95,6 +97,7 @@ export class WorkspaceStack extends TerraformStack {
     [this.webTask, this.web] = this.buildWebTier();
     [this.migrateTask, this.migrateSecurityGroup] = this.buildMigrateTask();
     this.scheduledTasks = this.buildScheduledTasks();
+    this.pipeline = this.buildPipeline();
     this.outputs();
   }
 
@@ -276,6 +279,42 @@ export class WorkspaceStack extends TerraformStack {
     return [task, sg];
   }
 
+  private buildPipeline(): DataPipeline | undefined {
+    const spec = this.config.dataPipeline;
+    const db = this.database;
+    if (!spec?.enabled || !db.secretArn) return undefined;
+    const pipeline = new DataPipeline(this, "pipeline", {
+      naming: this.naming,
+      region: this.config.region,
+      accountId: this.config.accountId,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.privateSubnetIds,
+      databaseSecurityGroupId: db.securityGroupId,
+      databaseHost: db.writerEndpoint,
+      databasePort: db.port,
+      databaseName: db.databaseName,
+      databaseSecretArn: db.secretArn,
+      prefixes: spec.prefixes,
+      suffixes: spec.suffixes,
+      batchSize: spec.batchSize,
+      maxBatchingWindowSeconds: spec.maxBatchingWindowSeconds,
+      reservedConcurrency: spec.reservedConcurrency,
+      maxReceiveCount: spec.maxReceiveCount,
+      landingExpiryDays: spec.landingExpiryDays,
+      releaseLabel: spec.releaseLabel,
+      autoStopIdleMinutes: spec.autoStopIdleMinutes,
+      maxCapacity: spec.maxCapacity,
+      logRetentionDays: this.config.logRetentionDays,
+    });
+    db.allowFrom("ingest", pipeline.securityGroupId, "PostgreSQL from the ingest Spark jobs");
+    suppressPolicy(
+      pipeline.function,
+      "CKV_AWS_117",
+      "the trigger only calls the EMR Serverless API; the Spark jobs that reach the database run in the VPC",
+    );
+    return pipeline;
+  }
+
   /** Lets a group of tasks reach PostgreSQL: database ingress from it, its egress to the database. */
   private connectToDatabase(id: string, tasks: TaskSecurityGroup): void {
     this.database.allowFrom(id, tasks.securityGroupId, `PostgreSQL from ${id} tasks`);
@@ -321,6 +360,21 @@ export class WorkspaceStack extends TerraformStack {
       ),
       "Celery worker queues, dead-letter queues and services by worker name",
     );
+    if (this.pipeline) {
+      const p = this.pipeline;
+      output(
+        "data_pipeline",
+        {
+          landing_bucket: p.landingBucketName,
+          ingest_queue_url: p.ingestQueueUrl,
+          dead_letter_queue_url: p.deadLetterQueueUrl,
+          function_name: p.functionName,
+          emr_application_id: p.applicationId,
+          artifacts_bucket: p.artifactsBucketName,
+        },
+        "Ingestion pipeline: upload to s3://<landing_bucket>/incoming/",
+      );
+    }
     output(
       "scheduled_tasks",
       Object.fromEntries(

@@ -136,16 +136,29 @@ export function formatViolation(result: PolicyResult): string {
 /**
  * The policy pack as a cdktf Aspect: applied to a stack, it evaluates every rule once when synthesis
  * visits the stack and adds an error annotation per violation, which makes synthesis fail.
+ * {@link evaluate} is memoized per stack (while the construct tree is unchanged), so a pre-synth check
+ * and the aspect share one evaluation.
  */
 export class PolicyAspect implements IAspect {
+  private readonly memo = new WeakMap<TerraformStack, { nodes: number; results: PolicyResult[] }>();
+
   constructor(
     private readonly rules: readonly PolicyRule[],
     private readonly production: boolean,
   ) {}
 
+  evaluate(stack: TerraformStack): PolicyResult[] {
+    const nodes = stack.node.findAll().length;
+    const cached = this.memo.get(stack);
+    if (cached && cached.nodes === nodes) return cached.results;
+    const results = evaluateStack(this.rules, stack, this.production);
+    this.memo.set(stack, { nodes, results });
+    return results;
+  }
+
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
-    for (const result of evaluateStack(this.rules, node, this.production)) {
+    for (const result of this.evaluate(node)) {
       if (result.outcome === "fail") {
         Annotations.of(node).addError(formatViolation(result));
       }
