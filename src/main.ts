@@ -1,3 +1,4 @@
+import { existsSync, rmSync } from "node:fs";
 import { environmentSources } from "../environments";
 import { buildApp, checkPolicies } from "./app";
 import { formatViolation } from "./aspects/policy";
@@ -25,9 +26,13 @@ function main(): void {
     }
     throw error;
   }
-  const platform = buildApp(environments);
+  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const outdirExisted = existsSync(outdir);
+  const platform = buildApp(environments, outdir);
   const violations = checkPolicies(platform).filter((r) => r.outcome === "fail");
   if (violations.length > 0) {
+    // cdktf's App creates the output folder up front; leave nothing behind for a refused run.
+    if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     return fail(violations.map(formatViolation));
   }
   platform.app.synth();

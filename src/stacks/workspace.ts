@@ -193,6 +193,13 @@ export class WorkspaceStack extends TerraformStack {
         scaleOutCooldownSeconds: svc.scaleOutCooldownSeconds,
       },
     });
+    if (!svc.readonlyRootFilesystem) {
+      suppressPolicy(
+        task.taskDefinition,
+        "CKV_AWS_336",
+        `environments/${this.config.name}.ts sets service.readonlyRootFilesystem = false`,
+      );
+    }
     this.connectToDatabase(svc.name, web.tasksSecurityGroup);
     for (const worker of this.workers) {
       worker.grantSend(svc.name, task.taskRole.name);
