@@ -1,0 +1,2 @@
+export * from "./https-endpoint";
+export * from "./web-firewall";

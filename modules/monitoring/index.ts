@@ -1,0 +1,957 @@
+import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmMetricQuery,
+} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { createHash } from "node:crypto";
+import { partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
+import { physicalName, type NameContext } from "../../src/lib/naming";
+import { ALB_5XX_RATE_EXPRESSION, dashboardBody, type DashboardTier } from "./dashboard";
+
+export * from "./dashboard";
+
+/** CloudWatch limits that matter here. */
+const ALARM_NAME_LIMIT = 255;
+const ALARM_DESCRIPTION_LIMIT = 1024;
+const SNS_TOPIC_NAME_LIMIT = 256;
+const DASHBOARD_NAME_LIMIT = 255;
+/** An alarm may look back at most one day (periods x evaluation periods) for periods under an hour. */
+const MAX_ALARM_WINDOW_SECONDS = 86_400;
+/** SQS keeps a message at most 14 days, so an older "oldest message" cannot exist. */
+const MAX_QUEUE_AGE_SECONDS = 1_209_600;
+
+/** The key actions the account (through IAM) may use to administer the alerts key: no data-plane use. */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+] as const;
+
+/** What CloudWatch needs on the topic's key to publish to an SSE-KMS topic. */
+export const CLOUDWATCH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"] as const;
+
+/**
+ * How many datapoints an alarm looks at, and how many must breach. Fields left out keep the
+ * profile's default (see {@link MonitoringEvaluation}).
+ */
+export interface AlarmEvaluation {
+  /** Seconds per datapoint; a multiple of 60 (AWS metrics are published once a minute). @default 60 (sustained), 300 (events) */
+  readonly periodSeconds?: number;
+  /** Datapoints looked at. @default 5 (sustained), 1 (events) */
+  readonly evaluationPeriods?: number;
+  /** Breaching datapoints among them that put the alarm in ALARM (M of N). @default 3 (sustained), 1 (events) */
+  readonly datapointsToAlarm?: number;
+}
+
+/**
+ * The two evaluation profiles. `sustained` is for levels (CPU, latency, error rate, queue age...):
+ * a single bad minute is noise, a few bad minutes out of five is a problem. `events` is for counts of
+ * discrete failures (Lambda errors, failed jobs, messages in a dead-letter queue...): one is enough.
+ */
+export interface MonitoringEvaluation {
+  /** @default { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } */
+  readonly sustained?: AlarmEvaluation;
+  /** @default { periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 } */
+  readonly events?: AlarmEvaluation;
+}
+
+/** Alarm thresholds. Every field is optional; see each default. */
+export interface MonitoringThresholds {
+  /** ALB-generated 5xx responses as a percentage of requests. @default 5 */
+  readonly alb5xxRatePercent?: number;
+  /** 5xx responses from the targets (the application) per `events` period. @default 10 */
+  readonly target5xxCount?: number;
+  /** Target response time at `responseTimePercentile`, in seconds. @default 1 */
+  readonly targetResponseTimeSeconds?: number;
+  /** Average CPU of an ECS service, percent of its reservation. @default 80 */
+  readonly cpuPercent?: number;
+  /** Average memory of an ECS service, percent of its reservation. @default 85 */
+  readonly memoryPercent?: number;
+  /** CPU of the busiest database instance, percent. @default 80 */
+  readonly dbCpuPercent?: number;
+  /** Freeable memory of the database instance with the least, bytes. @default 268435456 (256 MiB) */
+  readonly dbFreeableMemoryBytes?: number;
+  /** Connections on the busiest database instance. @default 500 */
+  readonly dbConnections?: number;
+  /** Lag of the furthest-behind Aurora replica, milliseconds. @default 1000 */
+  readonly replicaLagMs?: number;
+  /** Serverless v2 capacity used, percent of the cluster's maximum ACUs. @default 90 */
+  readonly acuUtilizationPercent?: number;
+  /** Age of the oldest message in a work queue, seconds. @default 900 */
+  readonly queueAgeSeconds?: number;
+  /** Visible messages in a dead-letter queue that raise the alarm (1 = any). @default 1 */
+  readonly deadLetterMessages?: number;
+}
+
+/** The load balancer to watch (plain identifiers, e.g. `PublicLoadBalancer.arnSuffix`). */
+export interface MonitoredLoadBalancer {
+  /** `app/<name>/<id>`: the `LoadBalancer` dimension (`aws_lb.arn_suffix`). */
+  readonly arnSuffix: string;
+  /** `targetgroup/<name>/<id>`: the `TargetGroup` dimension (`aws_lb_target_group.arn_suffix`). */
+  readonly targetGroupArnSuffix: string;
+}
+
+/** An ECS service. */
+export interface MonitoredService {
+  /** Short name used in alarm names (`ecs-<name>-...`), e.g. `web` or `worker-default`. */
+  readonly name: string;
+  readonly clusterName: string;
+  readonly serviceName: string;
+  /**
+   * Fewest tasks that must be running; below it the running-task alarm fires. 0 (a worker that
+   * scales to zero) creates no running-task alarm.
+   */
+  readonly minRunning: number;
+}
+
+/** The Aurora cluster. */
+export interface MonitoredDatabase {
+  /** `DBClusterIdentifier` dimension (`AuroraPostgres.clusterIdentifier`). */
+  readonly clusterIdentifier: string;
+  /** Serverless v2 instances: adds the ACU-utilisation alarm. */
+  readonly serverless: boolean;
+  /** The cluster has Aurora replicas: adds the replica-lag alarm. */
+  readonly hasReaders: boolean;
+}
+
+/** A work queue and its dead-letter queue. */
+export interface MonitoredQueue {
+  /** Short name used in alarm names (`queue-<name>-...`). */
+  readonly name: string;
+  /** Name (not URL) of the work queue. */
+  readonly queueName: string;
+  /** Name (not URL) of its dead-letter queue. */
+  readonly deadLetterQueueName: string;
+}
+
+/** A Lambda function. */
+export interface MonitoredFunction {
+  /** Short name used in alarm names (`lambda-<name>-...`). */
+  readonly name: string;
+  /** Function name (not ARN). */
+  readonly functionName: string;
+}
+
+/** An EventBridge Scheduler schedule. */
+export interface MonitoredSchedule {
+  /** Schedule name, shown in the alarm description and dashboard. */
+  readonly name: string;
+  /**
+   * Schedule group. EventBridge Scheduler publishes metrics per group only, so schedules of one
+   * group share one set of alarms.
+   * @default "default"
+   */
+  readonly scheduleGroup?: string;
+}
+
+/** An EMR Serverless application. */
+export interface MonitoredEmrApplication {
+  /** Short name used in alarm names (`emr-<name>-...`). */
+  readonly name: string;
+  /** `ApplicationId` dimension (`aws_emrserverless_application.id`). */
+  readonly applicationId: string;
+  /**
+   * `ApplicationName` dimension. EMR Serverless publishes its job metrics with both ApplicationId
+   * and ApplicationName (release 7.10 and later publish only that form), and CloudWatch matches
+   * dimensions exactly, so the name is required.
+   */
+  readonly applicationName: string;
+}
+
+export interface PlatformMonitoringProps {
+  readonly naming: NameContext;
+  readonly region: string;
+  readonly accountId: string;
+  /** E-mail addresses subscribed to the alerts topic (each must confirm the subscription). @default [] */
+  readonly alertEmails?: readonly string[];
+  /** The public load balancer and its web target group. @default none (no load-balancer alarms) */
+  readonly loadBalancer?: MonitoredLoadBalancer;
+  /** ECS services. @default [] */
+  readonly services?: readonly MonitoredService[];
+  /** The Aurora cluster. @default none (no database alarms) */
+  readonly database?: MonitoredDatabase;
+  /** Work queues with dead-letter queues. @default [] */
+  readonly queues?: readonly MonitoredQueue[];
+  /** Lambda functions. @default [] */
+  readonly functions?: readonly MonitoredFunction[];
+  /** EventBridge Scheduler schedules. @default [] */
+  readonly schedules?: readonly MonitoredSchedule[];
+  /** EMR Serverless applications. @default [] */
+  readonly emrApplications?: readonly MonitoredEmrApplication[];
+  /** Alarm thresholds. @default see {@link MonitoringThresholds} */
+  readonly thresholds?: MonitoringThresholds;
+  /** Percentile of the target-response-time alarm, `p50` to `p99.9`. @default "p99" */
+  readonly responseTimePercentile?: string;
+  /** Evaluation windows. @default see {@link MonitoringEvaluation} */
+  readonly evaluation?: MonitoringEvaluation;
+  /** Days KMS waits before deleting the alerts key once scheduled (7 to 30). @default 30 */
+  readonly keyDeletionWindowDays?: number;
+}
+
+/** Defaults of {@link MonitoringThresholds}. */
+export const DEFAULT_MONITORING_THRESHOLDS: Required<MonitoringThresholds> = {
+  alb5xxRatePercent: 5,
+  target5xxCount: 10,
+  targetResponseTimeSeconds: 1,
+  cpuPercent: 80,
+  memoryPercent: 85,
+  dbCpuPercent: 80,
+  dbFreeableMemoryBytes: 256 * 1024 * 1024,
+  dbConnections: 500,
+  replicaLagMs: 1000,
+  acuUtilizationPercent: 90,
+  queueAgeSeconds: 900,
+  deadLetterMessages: 1,
+};
+
+export const DEFAULT_SUSTAINED_EVALUATION: Required<AlarmEvaluation> = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
+export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 };
+export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
+export const DEFAULT_SCHEDULE_GROUP = "default";
+
+export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr";
+
+/** One alarm the module created, for runbooks and the README. */
+export interface PlatformAlarm {
+  readonly name: string;
+  readonly tier: MonitoringTier;
+  /** The watched resource's short name (`alb`, a service name, `database`, a queue name...). */
+  readonly resource: string;
+  /** `<namespace> <metric>` (or `metric math` for expressions). */
+  readonly metric: string;
+  /** What it means when it fires. */
+  readonly meaning: string;
+  /** What to do. */
+  readonly action: string;
+}
+
+type Comparison = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
+type MissingData = "notBreaching" | "breaching";
+
+interface SingleMetric {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  readonly statistic?: string;
+  readonly extendedStatistic?: string;
+}
+
+interface AlarmSpec {
+  readonly component: string;
+  readonly tier: MonitoringTier;
+  readonly resource: string;
+  readonly meaning: string;
+  readonly action: string;
+  readonly profile: "sustained" | "events";
+  readonly threshold: number;
+  readonly comparison: Comparison;
+  readonly treatMissingData: MissingData;
+  readonly metric?: SingleMetric;
+  /** Metric math: builds the queries for a period. */
+  readonly metricQuery?: (period: number) => CloudwatchMetricAlarmMetricQuery[];
+}
+
+function fail(message: string): never {
+  throw new Error(`PlatformMonitoring: ${message}`);
+}
+
+const literal = (value: string): boolean => !Token.isUnresolved(value);
+const SHORT_NAME = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Returns why `percentile` is not a CloudWatch percentile between p50 and p99.9, or undefined. */
+export function percentileProblem(percentile: string): string | undefined {
+  const match = /^p(\d{1,2}(?:\.\d{1,2})?)$/.exec(percentile);
+  const value = match ? Number(match[1]) : NaN;
+  if (!(value >= 50 && value <= 99.9)) {
+    return `responseTimePercentile must be a percentile from p50 to p99.9 (for example "p99"), got "${percentile}"`;
+  }
+  return undefined;
+}
+
+/** Returns why `email` cannot be an SNS e-mail endpoint, or undefined. */
+export function emailProblem(email: string): string | undefined {
+  if (typeof email !== "string" || email.length > 254 || !EMAIL.test(email)) {
+    return `alertEmails: "${email}" is not an e-mail address`;
+  }
+  return undefined;
+}
+
+function checkIdentifier(field: string, value: string, pattern: RegExp, hint: string): void {
+  if (typeof value !== "string" || value.length === 0) fail(`${field} is required`);
+  if (literal(value) && !pattern.test(value)) fail(`${field} must be ${hint}, got "${value}"`);
+}
+
+function checkShortNames(field: string, items: readonly { name: string }[]): void {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (typeof item.name !== "string" || !SHORT_NAME.test(item.name)) {
+      fail(`${field}: name "${item.name}" must be 1 to 40 lower-case letters, digits and hyphens, starting with a letter`);
+    }
+    if (seen.has(item.name)) fail(`${field}: name "${item.name}" is used twice`);
+    seen.add(item.name);
+  }
+}
+
+function resolveThresholds(given: MonitoringThresholds = {}): Required<MonitoringThresholds> {
+  const t = { ...DEFAULT_MONITORING_THRESHOLDS };
+  for (const [key, value] of Object.entries(given) as Array<[keyof MonitoringThresholds, number | undefined]>) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_MONITORING_THRESHOLDS)) fail(`thresholds.${key} is not a known threshold`);
+    if (typeof value !== "number" || !Number.isFinite(value)) fail(`thresholds.${key} must be a number, got ${value}`);
+    if (value < 0) fail(`thresholds.${key} must not be negative, got ${value}`);
+    t[key] = value;
+  }
+  for (const key of ["alb5xxRatePercent", "cpuPercent", "memoryPercent", "dbCpuPercent", "acuUtilizationPercent"] as const) {
+    if (!(t[key] > 0 && t[key] <= 100)) fail(`thresholds.${key} is a percentage above 0 and at most 100, got ${t[key]}`);
+  }
+  for (const key of ["targetResponseTimeSeconds", "dbFreeableMemoryBytes", "dbConnections", "replicaLagMs"] as const) {
+    if (!(t[key] > 0)) fail(`thresholds.${key} must be above 0, got ${t[key]}`);
+  }
+  if (!(t.queueAgeSeconds > 0 && t.queueAgeSeconds < MAX_QUEUE_AGE_SECONDS)) {
+    fail(`thresholds.queueAgeSeconds must be above 0 and below ${MAX_QUEUE_AGE_SECONDS} (SQS keeps messages 14 days at most), got ${t.queueAgeSeconds}`);
+  }
+  if (!Number.isInteger(t.deadLetterMessages) || t.deadLetterMessages < 1) {
+    fail(`thresholds.deadLetterMessages must be a whole number of at least 1, got ${t.deadLetterMessages}`);
+  }
+  if (!Number.isInteger(t.target5xxCount)) fail(`thresholds.target5xxCount must be a whole number, got ${t.target5xxCount}`);
+  return t;
+}
+
+function resolveEvaluation(profile: string, given: AlarmEvaluation | undefined, defaults: Required<AlarmEvaluation>): Required<AlarmEvaluation> {
+  const e = { ...defaults, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) } as Required<AlarmEvaluation>;
+  const where = `evaluation.${profile}`;
+  if (!Number.isInteger(e.periodSeconds) || e.periodSeconds < 60 || e.periodSeconds % 60 !== 0) {
+    fail(`${where}.periodSeconds must be a positive multiple of 60 (AWS metrics are per minute), got ${e.periodSeconds}`);
+  }
+  if (!Number.isInteger(e.evaluationPeriods) || e.evaluationPeriods < 1) {
+    fail(`${where}.evaluationPeriods must be a whole number of at least 1, got ${e.evaluationPeriods}`);
+  }
+  if (!Number.isInteger(e.datapointsToAlarm) || e.datapointsToAlarm < 1 || e.datapointsToAlarm > e.evaluationPeriods) {
+    fail(`${where}.datapointsToAlarm must be a whole number from 1 to evaluationPeriods (${e.evaluationPeriods}), got ${e.datapointsToAlarm}`);
+  }
+  if (e.periodSeconds * e.evaluationPeriods > MAX_ALARM_WINDOW_SECONDS) {
+    fail(`${where}: periodSeconds x evaluationPeriods must be at most one day (${MAX_ALARM_WINDOW_SECONDS} s), got ${e.periodSeconds * e.evaluationPeriods}`);
+  }
+  return e;
+}
+
+function validate(props: PlatformMonitoringProps): void {
+  if (!/^\d{12}$/.test(props.accountId ?? "")) fail(`accountId must be 12 digits, got "${props.accountId}"`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region ?? "")) fail(`region must be an AWS region such as "us-east-1", got "${props.region}"`);
+
+  const emails = new Set<string>();
+  for (const email of props.alertEmails ?? []) {
+    const problem = emailProblem(email);
+    if (problem) fail(problem);
+    if (emails.has(email.toLowerCase())) fail(`alertEmails: "${email}" is listed twice`);
+    emails.add(email.toLowerCase());
+  }
+
+  const percentile = props.responseTimePercentile ?? DEFAULT_RESPONSE_TIME_PERCENTILE;
+  const percentileError = percentileProblem(percentile);
+  if (percentileError) fail(percentileError);
+
+  const window = props.keyDeletionWindowDays ?? 30;
+  if (!Number.isInteger(window) || window < 7 || window > 30) fail(`keyDeletionWindowDays must be a whole number from 7 to 30, got ${window}`);
+
+  if (props.loadBalancer) {
+    checkIdentifier("loadBalancer.arnSuffix", props.loadBalancer.arnSuffix, /^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/, 'the ALB ARN suffix "app/<name>/<id>" (aws_lb.arn_suffix), not the full ARN');
+    checkIdentifier(
+      "loadBalancer.targetGroupArnSuffix",
+      props.loadBalancer.targetGroupArnSuffix,
+      /^targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+      'the target group ARN suffix "targetgroup/<name>/<id>" (aws_lb_target_group.arn_suffix), not the full ARN',
+    );
+  }
+
+  const services = props.services ?? [];
+  checkShortNames("services", services);
+  for (const s of services) {
+    checkIdentifier(`services[${s.name}].clusterName`, s.clusterName, /^[A-Za-z0-9_-]{1,255}$/, "an ECS cluster name (not an ARN)");
+    checkIdentifier(`services[${s.name}].serviceName`, s.serviceName, /^[A-Za-z0-9_-]{1,255}$/, "an ECS service name (not an ARN)");
+    if (!Number.isInteger(s.minRunning) || s.minRunning < 0) fail(`services[${s.name}].minRunning must be a whole number of at least 0, got ${s.minRunning}`);
+  }
+
+  if (props.database) {
+    const db = props.database;
+    checkIdentifier("database.clusterIdentifier", db.clusterIdentifier, /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "an Aurora cluster identifier (not an ARN)");
+    if (typeof db.serverless !== "boolean" || typeof db.hasReaders !== "boolean") fail("database.serverless and database.hasReaders are required booleans");
+  }
+
+  const queues = props.queues ?? [];
+  checkShortNames("queues", queues);
+  const queueName = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
+  for (const q of queues) {
+    checkIdentifier(`queues[${q.name}].queueName`, q.queueName, queueName, "an SQS queue name (not a URL or ARN)");
+    checkIdentifier(`queues[${q.name}].deadLetterQueueName`, q.deadLetterQueueName, queueName, "an SQS queue name (not a URL or ARN)");
+    if (literal(q.queueName) && q.queueName === q.deadLetterQueueName) fail(`queues[${q.name}]: queueName and deadLetterQueueName are the same queue`);
+  }
+
+  const functions = props.functions ?? [];
+  checkShortNames("functions", functions);
+  for (const f of functions) {
+    checkIdentifier(`functions[${f.name}].functionName`, f.functionName, /^[A-Za-z0-9_-]{1,64}$/, "a Lambda function name (not an ARN)");
+  }
+
+  const schedules = props.schedules ?? [];
+  const scheduleNames = new Set<string>();
+  for (const s of schedules) {
+    checkIdentifier("schedules[].name", s.name, /^[0-9A-Za-z_.-]{1,64}$/, "a schedule name (1 to 64 letters, digits, '-', '_', '.')");
+    const group = s.scheduleGroup ?? DEFAULT_SCHEDULE_GROUP;
+    checkIdentifier(`schedules[${s.name}].scheduleGroup`, group, /^[0-9A-Za-z_.-]{1,64}$/, "a schedule group name");
+    const key = `${group}/${s.name}`;
+    if (scheduleNames.has(key)) fail(`schedules: "${s.name}" is listed twice in group "${group}"`);
+    scheduleNames.add(key);
+  }
+
+  const emr = props.emrApplications ?? [];
+  checkShortNames("emrApplications", emr);
+  for (const a of emr) {
+    checkIdentifier(`emrApplications[${a.name}].applicationId`, a.applicationId, /^[0-9a-z]{1,64}$/, "an EMR Serverless application id (not an ARN)");
+    checkIdentifier(`emrApplications[${a.name}].applicationName`, a.applicationName, /^[A-Za-z0-9._/#-]{1,64}$/, "an EMR Serverless application name");
+  }
+}
+
+/**
+ * Alerting and a dashboard for one environment: an SNS topic encrypted with its own KMS key that only
+ * CloudWatch alarms of this environment may publish to, e-mail subscriptions, CloudWatch alarms per
+ * tier (load balancer, ECS services, Aurora, queues, Lambda, schedules, EMR Serverless), each
+ * notifying the topic on ALARM and on OK, and one dashboard with the same metrics. It takes plain
+ * identifiers, not constructs, so it depends on no other module.
+ */
+export class PlatformMonitoring extends Construct {
+  readonly topic: SnsTopic;
+  readonly topicArn: string;
+  readonly topicName: string;
+  readonly kmsKey: KmsKey;
+  readonly kmsKeyArn: string;
+  readonly dashboard: CloudwatchDashboard;
+  readonly dashboardName: string;
+  /** Every alarm name, sorted. */
+  readonly alarmNames: string[];
+  /** Every alarm with its meaning and runbook action, sorted by name. */
+  readonly alarms: readonly PlatformAlarm[];
+  /** Alarm name -> what it means and what to do. */
+  readonly alarmDescriptions: Readonly<Record<string, string>>;
+
+  private readonly naming: NameContext;
+  private readonly sustained: Required<AlarmEvaluation>;
+  private readonly events: Required<AlarmEvaluation>;
+  private readonly created: PlatformAlarm[] = [];
+
+  constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
+    super(scope, id);
+    validate(props);
+    this.naming = props.naming;
+    const thresholds = resolveThresholds(props.thresholds);
+    this.sustained = resolveEvaluation("sustained", props.evaluation?.sustained, DEFAULT_SUSTAINED_EVALUATION);
+    this.events = resolveEvaluation("events", props.evaluation?.events, DEFAULT_EVENTS_EVALUATION);
+    const percentile = props.responseTimePercentile ?? DEFAULT_RESPONSE_TIME_PERCENTILE;
+    const partition = partitionOf(props.region);
+
+    // --- Alerts topic and its key -------------------------------------------------------------
+    this.topicName = physicalName(props.naming, "alerts", { maxLength: SNS_TOPIC_NAME_LIMIT });
+    // Built from parts (not `topic.arn`) so the key policy does not depend on the topic that uses the key.
+    const topicArn = `arn:${partition}:sns:${props.region}:${props.accountId}:${this.topicName}`;
+    // Alarms of this environment only: every alarm name starts with `<project>-<env>-`.
+    const alarmArnPattern = `arn:${partition}:cloudwatch:${props.region}:${props.accountId}:alarm:${physicalName(props.naming, "")}-*`;
+
+    this.kmsKey = new KmsKey(this, "key", {
+      description: `Encrypts the ${this.topicName} SNS topic (CloudWatch alarm notifications)`,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
+      policy: policyDocument(alertsKeyPolicy(partition, props.accountId, topicArn)),
+    });
+    this.kmsKeyArn = this.kmsKey.arn;
+    new KmsAlias(this, "key-alias", { name: `alias/${this.topicName}`, targetKeyId: this.kmsKey.keyId });
+
+    // A customer-managed key: CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key.
+    this.topic = new SnsTopic(this, "topic", { name: this.topicName, kmsMasterKeyId: this.kmsKey.arn });
+    this.topicArn = this.topic.arn;
+    new SnsTopicPolicy(this, "topic-policy", {
+      arn: this.topic.arn,
+      policy: policyDocument(alertsTopicPolicy(this.topic.arn, props.accountId, alarmArnPattern)),
+    });
+    for (const email of props.alertEmails ?? []) {
+      new SnsTopicSubscription(this, `email-${subscriptionId(email)}`, { topicArn: this.topic.arn, protocol: "email", endpoint: email });
+    }
+
+    // --- Alarms, tier by tier -----------------------------------------------------------------
+    const tiers: DashboardTier[] = [];
+    if (props.loadBalancer) {
+      this.loadBalancerAlarms(props.loadBalancer, thresholds, percentile);
+      tiers.push({ tier: "load-balancer", loadBalancer: props.loadBalancer, percentile });
+    }
+    if (props.services?.length) {
+      for (const service of props.services) this.serviceAlarms(service, thresholds);
+      tiers.push({ tier: "services", services: props.services });
+    }
+    if (props.database) {
+      this.databaseAlarms(props.database, thresholds);
+      tiers.push({ tier: "database", database: props.database });
+    }
+    if (props.queues?.length) {
+      for (const queue of props.queues) this.queueAlarms(queue, thresholds);
+      tiers.push({ tier: "queues", queues: props.queues });
+    }
+    if (props.functions?.length) {
+      for (const fn of props.functions) this.functionAlarms(fn);
+      tiers.push({ tier: "functions", functions: props.functions });
+    }
+    if (props.schedules?.length) {
+      const groups = scheduleGroups(props.schedules);
+      for (const [group, names] of groups) this.scheduleAlarms(group, names);
+      tiers.push({ tier: "schedules", groups });
+    }
+    if (props.emrApplications?.length) {
+      for (const app of props.emrApplications) this.emrAlarms(app);
+      tiers.push({ tier: "emr", applications: props.emrApplications });
+    }
+
+    this.alarms = [...this.created].sort((a, b) => a.name.localeCompare(b.name));
+    this.alarmNames = this.alarms.map((a) => a.name);
+    this.alarmDescriptions = Object.fromEntries(this.alarms.map((a) => [a.name, `${a.meaning} ${a.action}`]));
+
+    // --- Dashboard ----------------------------------------------------------------------------
+    this.dashboardName = physicalName(props.naming, "platform", { maxLength: DASHBOARD_NAME_LIMIT });
+    this.dashboard = new CloudwatchDashboard(this, "dashboard", {
+      dashboardName: this.dashboardName,
+      dashboardBody: dashboardBody({
+        title: physicalName(props.naming, ""),
+        region: props.region,
+        topicName: this.topicName,
+        alarmCount: this.alarms.length,
+        thresholds,
+        tiers,
+      }),
+    });
+  }
+
+  // ALB: ELB 5xx rate, target 5xx count, response time percentile, unhealthy hosts.
+  private loadBalancerAlarms(lb: MonitoredLoadBalancer, t: Required<MonitoringThresholds>, percentile: string): void {
+    const tg = { TargetGroup: lb.targetGroupArnSuffix, LoadBalancer: lb.arnSuffix };
+    const alb = (metricName: string, period: number) => ({
+      namespace: "AWS/ApplicationELB",
+      metricName,
+      dimensions: { LoadBalancer: lb.arnSuffix },
+      period,
+      stat: "Sum",
+    });
+    this.alarm({
+      component: "alb-5xx-rate",
+      tier: "load-balancer",
+      resource: "alb",
+      meaning: `More than ${t.alb5xxRatePercent}% of requests got a 5xx generated by the load balancer itself (502/503/504: no healthy target, target reset or timed out).`,
+      action: "Check the web service's running tasks and target health, recent deployments and the ALB access logs.",
+      profile: "sustained",
+      threshold: t.alb5xxRatePercent,
+      comparison: "GreaterThanThreshold",
+      // No requests and no errors produce no data: an idle site is not failing. ELB 5xx are only
+      // published when non-zero, hence FILL(..., 0) inside the expression.
+      treatMissingData: "notBreaching",
+      metricQuery: (period) => [
+        { id: "elb5xx", metric: alb("HTTPCode_ELB_5XX_Count", period), returnData: false },
+        { id: "requests", metric: alb("RequestCount", period), returnData: false },
+        { id: "rate", expression: ALB_5XX_RATE_EXPRESSION, label: "ELB 5xx % of requests", returnData: true },
+      ],
+    });
+    this.alarm({
+      component: "alb-target-5xx",
+      tier: "load-balancer",
+      resource: "alb",
+      meaning: `The application returned more than ${t.target5xxCount} 5xx responses in ${this.events.periodSeconds / 60} minute(s).`,
+      action: "Read the web service's logs for exceptions around the alarm time; roll back a bad deployment.",
+      profile: "events",
+      threshold: t.target5xxCount,
+      comparison: "GreaterThanThreshold",
+      // Published only when a target answered 5xx: no data means no errors.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions: tg, statistic: "Sum" },
+    });
+    this.alarm({
+      component: "alb-response-time",
+      tier: "load-balancer",
+      resource: "alb",
+      meaning: `${percentile} target response time is above ${t.targetResponseTimeSeconds} s.`,
+      action: "Look for slow queries (database CPU, Performance Insights), saturated tasks (CPU/memory) or a slow dependency.",
+      profile: "sustained",
+      threshold: t.targetResponseTimeSeconds,
+      comparison: "GreaterThanThreshold",
+      // No requests, no latency to judge.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/ApplicationELB", metricName: "TargetResponseTime", dimensions: tg, extendedStatistic: percentile },
+    });
+    this.alarm({
+      component: "alb-unhealthy-hosts",
+      tier: "load-balancer",
+      resource: "alb",
+      meaning: "At least one web target has been failing the load balancer health check.",
+      action: "Check the health-check path and the stopped tasks' reasons (`aws ecs describe-tasks`); a crash loop shows in the service events.",
+      profile: "sustained",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // Missing only when the target group reports nothing (no targets registered); a service with no
+      // tasks is caught by the running-task alarm, which treats silence as breaching.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/ApplicationELB", metricName: "UnHealthyHostCount", dimensions: tg, statistic: "Maximum" },
+    });
+  }
+
+  // ECS: CPU and memory of the service, running tasks below the minimum.
+  private serviceAlarms(s: MonitoredService, t: Required<MonitoringThresholds>): void {
+    const dimensions = { ClusterName: s.clusterName, ServiceName: s.serviceName };
+    for (const [kind, metricName, threshold] of [
+      ["cpu", "CPUUtilization", t.cpuPercent],
+      ["memory", "MemoryUtilization", t.memoryPercent],
+    ] as const) {
+      this.alarm({
+        component: `ecs-${s.name}-${kind}`,
+        tier: "services",
+        resource: s.name,
+        meaning: `Average ${kind === "cpu" ? "CPU" : "memory"} of the ${s.name} service's tasks is above ${threshold}% of what they reserve.`,
+        action:
+          kind === "cpu"
+            ? "Check autoscaling reached its maximum (raise maxCount or the task size) or find the hot code path."
+            : "Look for a memory leak (steady climb) or raise the task memory; tasks are killed at 100%.",
+        profile: "sustained",
+        threshold,
+        comparison: "GreaterThanThreshold",
+        // No running tasks publish no utilisation: that case belongs to the running-task alarm.
+        treatMissingData: "notBreaching",
+        metric: { namespace: "AWS/ECS", metricName, dimensions, statistic: "Average" },
+      });
+    }
+    if (s.minRunning > 0) {
+      this.alarm({
+        component: `ecs-${s.name}-running-tasks`,
+        tier: "services",
+        resource: s.name,
+        meaning: `Fewer than ${s.minRunning} task(s) of the ${s.name} service are running.`,
+        action: "Read the service events and stopped-task reasons: failing health checks, image pull errors, missing secrets, or no Spot capacity.",
+        profile: "sustained",
+        threshold: s.minRunning,
+        comparison: "LessThanThreshold",
+        // Container Insights publishes RunningTaskCount every minute for every service; silence means
+        // the service (or Container Insights) is gone, which is exactly what this alarm must report.
+        treatMissingData: "breaching",
+        metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, statistic: "Minimum" },
+      });
+    }
+  }
+
+  // Aurora: cluster-wide metrics; the statistic picks the worst instance (Maximum, or Minimum for memory).
+  private databaseAlarms(db: MonitoredDatabase, t: Required<MonitoringThresholds>): void {
+    const dimensions = { DBClusterIdentifier: db.clusterIdentifier };
+    const rds = (metricName: string, statistic: string): SingleMetric => ({ namespace: "AWS/RDS", metricName, dimensions, statistic });
+    // RDS publishes every minute while an instance runs; no data means stopped or auto-paused
+    // (Serverless v2 at 0 ACU), which is not a CPU, memory or connection problem.
+    const base = { tier: "database" as const, resource: "database", profile: "sustained" as const, treatMissingData: "notBreaching" as const };
+    this.alarm({
+      ...base,
+      component: "db-cpu",
+      meaning: `CPU of the busiest database instance is above ${t.dbCpuPercent}%.`,
+      action: "Find the expensive queries in Performance Insights; add an index, a reader, or capacity.",
+      threshold: t.dbCpuPercent,
+      comparison: "GreaterThanThreshold",
+      metric: rds("CPUUtilization", "Maximum"),
+    });
+    this.alarm({
+      ...base,
+      component: "db-freeable-memory",
+      meaning: `A database instance has less than ${formatBytes(t.dbFreeableMemoryBytes)} of freeable memory.`,
+      action: db.serverless
+        ? "Raise the Serverless v2 maximum capacity, or reduce work_mem and connection count."
+        : "Move to a larger instance class, or reduce work_mem and connection count.",
+      threshold: t.dbFreeableMemoryBytes,
+      comparison: "LessThanThreshold",
+      metric: rds("FreeableMemory", "Minimum"),
+    });
+    this.alarm({
+      ...base,
+      component: "db-connections",
+      meaning: `A database instance holds more than ${t.dbConnections} connections.`,
+      action: "Look for a connection leak or too many tasks x pool size; consider RDS Proxy.",
+      threshold: t.dbConnections,
+      comparison: "GreaterThanThreshold",
+      metric: rds("DatabaseConnections", "Maximum"),
+    });
+    if (db.hasReaders) {
+      this.alarm({
+        ...base,
+        component: "db-replica-lag",
+        meaning: `The furthest-behind Aurora replica lags the writer by more than ${t.replicaLagMs} ms; reads from the reader endpoint are stale.`,
+        action: "Check the readers' CPU and long-running queries on them; heavy write bursts on the writer also cause lag.",
+        threshold: t.replicaLagMs,
+        comparison: "GreaterThanThreshold",
+        metric: rds("AuroraReplicaLag", "Maximum"),
+      });
+    }
+    if (db.serverless) {
+      this.alarm({
+        ...base,
+        component: "db-acu-utilization",
+        meaning: `Serverless v2 capacity is above ${t.acuUtilizationPercent}% of the cluster's maximum ACUs: it cannot scale much further.`,
+        action: "Raise database.maxCapacity, or find what drives the load.",
+        threshold: t.acuUtilizationPercent,
+        comparison: "GreaterThanThreshold",
+        metric: rds("ACUUtilization", "Maximum"),
+      });
+    }
+  }
+
+  // SQS: age of the oldest message in the work queue; anything in the dead-letter queue.
+  private queueAlarms(q: MonitoredQueue, t: Required<MonitoringThresholds>): void {
+    this.alarm({
+      component: `queue-${q.name}-oldest-message`,
+      tier: "queues",
+      resource: q.name,
+      meaning: `The oldest message in the ${q.name} queue has waited more than ${t.queueAgeSeconds} s: consumers are stuck or too few.`,
+      action: "Check the consumers are running and not failing; scale them out; look for a poison message being retried.",
+      profile: "sustained",
+      threshold: t.queueAgeSeconds,
+      comparison: "GreaterThanThreshold",
+      // SQS stops publishing for a queue idle for six hours: an idle queue has no old messages.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: q.queueName }, statistic: "Maximum" },
+    });
+    this.alarm({
+      component: `queue-${q.name}-dlq-messages`,
+      tier: "queues",
+      resource: q.name,
+      meaning: `${t.deadLetterMessages === 1 ? "A message" : `${t.deadLetterMessages} or more messages`} failed processing repeatedly and moved to the ${q.name} dead-letter queue.`,
+      action: "Inspect the messages and the consumer's error logs, fix the cause, then redrive (`aws sqs start-message-move-task`) or purge the dead-letter queue; the alarm stays on until it is empty.",
+      profile: "events",
+      threshold: t.deadLetterMessages,
+      comparison: "GreaterThanOrEqualToThreshold",
+      // A queue holding messages is active and always reports; silence means empty and idle.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: q.deadLetterQueueName }, statistic: "Maximum" },
+    });
+  }
+
+  // Lambda: any error, any throttle.
+  private functionAlarms(f: MonitoredFunction): void {
+    const dimensions = { FunctionName: f.functionName };
+    this.alarm({
+      component: `lambda-${f.name}-errors`,
+      tier: "functions",
+      resource: f.name,
+      meaning: `The ${f.name} Lambda function failed at least once (exception, timeout or out of memory).`,
+      action: "Read the function's log group for the error; failed batches are retried and end in its dead-letter queue.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // Lambda publishes only for invocations: no invocations, no errors.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions, statistic: "Sum" },
+    });
+    this.alarm({
+      component: `lambda-${f.name}-throttles`,
+      tier: "functions",
+      resource: f.name,
+      meaning: `Invocations of the ${f.name} Lambda function were throttled (reserved or account concurrency exhausted).`,
+      action: "Raise the function's reserved concurrency or the event source's maximum concurrency, or ask for a higher account limit.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // As for errors: only invocations produce data.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum" },
+    });
+  }
+
+  // EventBridge Scheduler: per schedule group (the only dimension it publishes).
+  private scheduleAlarms(group: string, names: readonly string[]): void {
+    const dimensions = { ScheduleGroup: group };
+    const which = `schedule group "${group}" (${names.join(", ")})`;
+    this.alarm({
+      component: `schedules-${group}-target-errors`,
+      tier: "schedules",
+      resource: group,
+      meaning: `EventBridge Scheduler's call to a target failed in ${which}, e.g. ECS RunTask refused (no capacity, bad task definition, missing permission).`,
+      action: "Check CloudTrail for the failed RunTask call and the schedule's role; the attempt is retried per the retry policy.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // Published only when schedules fire and fail.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions, statistic: "Sum" },
+    });
+    this.alarm({
+      component: `schedules-${group}-dropped`,
+      tier: "schedules",
+      resource: group,
+      meaning: `A scheduled run in ${which} was given up after its retries: the job did not run.`,
+      action: "Read the schedule's dead-letter queue for the error, fix it, and run the task by hand if the run matters.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // Published only when an invocation is dropped.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/Scheduler", metricName: "InvocationDroppedCount", dimensions, statistic: "Sum" },
+    });
+  }
+
+  // EMR Serverless: failed job runs of the application.
+  private emrAlarms(a: MonitoredEmrApplication): void {
+    this.alarm({
+      component: `emr-${a.name}-failed-jobs`,
+      tier: "emr",
+      resource: a.name,
+      meaning: `A job run on the ${a.name} EMR Serverless application failed.`,
+      action: "Find the run (`aws emr-serverless list-job-runs --states FAILED`), read its stateDetails and driver logs, fix and resubmit.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // The application publishes only while started (it auto-stops when idle): no data, no failures.
+      treatMissingData: "notBreaching",
+      metric: {
+        namespace: "AWS/EMRServerless",
+        metricName: "FailedJobs",
+        dimensions: { ApplicationId: a.applicationId, ApplicationName: a.applicationName },
+        statistic: "Sum",
+      },
+    });
+  }
+
+  private alarm(spec: AlarmSpec): void {
+    const name = physicalName(this.naming, spec.component, { maxLength: ALARM_NAME_LIMIT });
+    if (this.created.some((a) => a.name === name)) fail(`two alarms would be named "${name}" (rename one of the resources)`);
+    const evaluation = spec.profile === "sustained" ? this.sustained : this.events;
+    const description = `${spec.meaning} ${spec.action}`.slice(0, ALARM_DESCRIPTION_LIMIT);
+    const common = {
+      alarmName: name,
+      alarmDescription: description,
+      comparisonOperator: spec.comparison,
+      threshold: spec.threshold,
+      evaluationPeriods: evaluation.evaluationPeriods,
+      datapointsToAlarm: evaluation.datapointsToAlarm,
+      treatMissingData: spec.treatMissingData,
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    };
+    if (spec.metric) {
+      const m = spec.metric;
+      new CloudwatchMetricAlarm(this, `alarm-${spec.component}`, {
+        ...common,
+        namespace: m.namespace,
+        metricName: m.metricName,
+        dimensions: { ...m.dimensions },
+        period: evaluation.periodSeconds,
+        statistic: m.statistic,
+        extendedStatistic: m.extendedStatistic,
+        // Percentiles over a handful of requests are noise: keep the alarm's state in quiet minutes.
+        evaluateLowSampleCountPercentiles: m.extendedStatistic ? "ignore" : undefined,
+      });
+    } else {
+      new CloudwatchMetricAlarm(this, `alarm-${spec.component}`, { ...common, metricQuery: spec.metricQuery!(evaluation.periodSeconds) });
+    }
+    this.created.push({
+      name,
+      tier: spec.tier,
+      resource: spec.resource,
+      metric: spec.metric ? `${spec.metric.namespace} ${spec.metric.metricName}` : "metric math",
+      meaning: spec.meaning,
+      action: spec.action,
+    });
+  }
+}
+
+/** The key policy: the account administers the key through IAM; CloudWatch may use it for this topic only. */
+export function alertsKeyPolicy(partition: string, accountId: string, topicArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+      Action: [...KEY_ADMIN_ACTIONS],
+      Resource: "*",
+    },
+    {
+      Sid: "CloudWatchAlarmsEncryptNotifications",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: [...CLOUDWATCH_KEY_ACTIONS],
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": accountId,
+          "kms:EncryptionContext:aws:sns:topicArn": topicArn,
+        },
+      },
+    },
+  ];
+}
+
+/** The topic policy: CloudWatch alarms of this environment may publish, and only over TLS. */
+export function alertsTopicPolicy(topicArn: string, accountId: string, alarmArnPattern: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: {
+        StringEquals: { "aws:SourceAccount": accountId },
+        ArnLike: { "aws:SourceArn": alarmArnPattern },
+      },
+    },
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  ];
+}
+
+/** Schedules grouped by schedule group, groups and names sorted (metrics exist per group only). */
+export function scheduleGroups(schedules: readonly MonitoredSchedule[]): Array<[string, string[]]> {
+  const groups = new Map<string, string[]>();
+  for (const s of schedules) {
+    const group = s.scheduleGroup ?? DEFAULT_SCHEDULE_GROUP;
+    groups.set(group, [...(groups.get(group) ?? []), s.name]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([g, names]) => [g, [...names].sort()]);
+}
+
+/** A stable construct id for an e-mail subscription: readable, and unique by a hash of the address. */
+function subscriptionId(email: string): string {
+  const readable = email.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40);
+  return `${readable}-${createHash("sha256").update(email.toLowerCase()).digest("hex").slice(0, 6)}`;
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
