@@ -1,0 +1,517 @@
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
+import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+
+/** Issuer of GitHub Actions OIDC tokens (the `iss` claim). */
+export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
+/** Host part of the issuer: the prefix of the `:aud` and `:sub` condition keys in trust policies. */
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+/** Audience `aws-actions/configure-aws-credentials` requests by default. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+/** Longest session a CI role hands out, in seconds. */
+export const CI_SESSION_SECONDS = 3600;
+
+/**
+ * Services the apply roles may create service-linked roles for (`iam:CreateServiceLinkedRole` with an
+ * `iam:AWSServiceName` condition): the ones the platform's modules need on a first deploy into a
+ * fresh account. Add a service here when a module starts using one that needs its own linked role.
+ */
+export const SERVICE_LINKED_ROLE_SERVICES = [
+  "ecs.amazonaws.com", // ECS clusters and services (AWSServiceRoleForECS)
+  "ecs.application-autoscaling.amazonaws.com", // ECS service target tracking / step scaling
+  "rds.amazonaws.com", // Aurora (AWSServiceRoleForRDS)
+  "rds.application-autoscaling.amazonaws.com", // Aurora reader autoscaling
+  "elasticloadbalancing.amazonaws.com", // Application Load Balancer
+  "autoscaling.amazonaws.com", // EC2 Auto Scaling (capacity providers)
+  "ops.emr-serverless.amazonaws.com", // EMR Serverless applications (data pipeline)
+] as const;
+
+/** One Terraform workspace whose state the CI roles use. */
+export interface GithubOidcWorkspace {
+  /** Workspace name (`dev`, `prod`): also the name of the GitHub environment its apply jobs use. */
+  readonly name: string;
+  /** S3 bucket that holds the workspace's state. */
+  readonly stateBucket: string;
+  /** DynamoDB lock table of the workspace's backend. */
+  readonly lockTable: string;
+  /** State object key, `<project>/<env>/terraform.tfstate` in this platform. */
+  readonly stateKey: string;
+}
+
+export interface GithubOidcProps {
+  /** Name context of the stack that owns the CI roles: the project with environment `bootstrap`. */
+  readonly naming: NameContext;
+  /** Region of the state backend (the lock tables live there). */
+  readonly region: string;
+  /** Account of the roles, the state backend and the workspaces. */
+  readonly accountId: string;
+  /**
+   * The GitHub repository whose workflows may assume the roles, spelled exactly as GitHub shows it:
+   * the `sub` claim is compared case-sensitively.
+   */
+  readonly repository: { readonly owner: string; readonly name: string };
+  /** One entry per workspace (for example dev and prod); each gets its own apply role. */
+  readonly workspaces: readonly GithubOidcWorkspace[];
+  /** Branch whose workflow runs may assume the apply roles (besides jobs in the workspace's GitHub environment). @default "main" */
+  readonly mainBranch?: string;
+  /**
+   * Create the account's OIDC provider for GitHub. An account holds one provider per URL: set `false`
+   * when it already exists and pass its ARN as `providerArn`.
+   * @default true
+   */
+  readonly createProvider?: boolean;
+  /**
+   * ARN of the existing GitHub OIDC provider; required when `createProvider` is false, refused otherwise.
+   * @default the provider this construct creates
+   */
+  readonly providerArn?: string;
+  /**
+   * Managed policies of the plan role. It must refresh every resource of every workspace, so it
+   * needs broad read access; `ReadOnlyAccess` also reads data (S3 objects, DynamoDB items), so swap in
+   * a narrower read policy if pull-request authors must not see data.
+   * @default [`arn:<partition>:iam::aws:policy/ReadOnlyAccess`]
+   */
+  readonly planPolicyArns?: readonly string[];
+  /**
+   * Managed policies of every apply role: what Terraform may create, change and destroy.
+   *
+   * Trade-off: the default `PowerUserAccess` (everything but IAM, Organizations and Account) lets the
+   * platform deploy any service its modules use without maintaining a list per module, at the price
+   * of a broad role. Together with the IAM policy this construct adds (roles and policies named
+   * `<project>-<workspace>-*`, which may hold any permissions), an apply role is close to
+   * administrator of the account: what protects it is who can run code on the main branch and in the
+   * GitHub environment (branch protection, required reviewers on prod). Teams that want a tighter
+   * boundary pass their own customer-managed policy here.
+   * @default [`arn:<partition>:iam::aws:policy/PowerUserAccess`]
+   */
+  readonly applyPolicyArns?: readonly string[];
+  /**
+   * Let workflow runs on `mainBranch` that use no GitHub environment assume the apply roles
+   * (subject `repo:OWNER/REPO:ref:refs/heads/<mainBranch>`). With `false` only jobs in the workspace's
+   * GitHub environment can, so a workflow on main cannot skip the environment's required reviewers.
+   * @default true
+   */
+  readonly trustMainBranch?: boolean;
+}
+
+// GitHub user and organization names: letters, digits and single hyphens, not at either end, 1-39 characters.
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+// Repository names: letters, digits, '.', '_' and '-', at most 100 characters.
+const REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
+// Workspace names follow the environment-name rule of the config schema.
+const WORKSPACE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
+const BRANCH = /^[A-Za-z0-9._/-]+$/;
+const POLICY_ARN = /^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy\/\S+$/;
+const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
+
+/**
+ * GitHub Actions OpenID Connect access to the account, so CI needs no stored AWS keys:
+ *
+ * - the account's OIDC provider for `token.actions.githubusercontent.com` (audience `sts.amazonaws.com`);
+ * - a PLAN role only pull requests of the repository can assume: read-only access to the account plus
+ *   the state objects and locks of every workspace (it may write lock files and lock items, never state);
+ * - one APPLY role per workspace, assumable only from the main branch or from a job in the GitHub
+ *   environment of that workspace: read/write on its own state and lock, the deploy policies
+ *   (`applyPolicyArns`) and IAM limited to roles, policies and instance profiles named
+ *   `<project>-<workspace>-*`. Explicit denies keep it away from other workspaces' state and from
+ *   the state bucket's and lock table's configuration, whatever the deploy policies allow.
+ *
+ * Sessions last at most one hour.
+ */
+export class GithubOidc extends Construct {
+  /** ARN of the GitHub OIDC provider (created here or passed in). */
+  readonly providerArn: string;
+  /** ARN of the pull-request plan role. */
+  readonly planRoleArn: string;
+  /** ARN of each workspace's apply role, by workspace name. */
+  readonly applyRoleArns: Readonly<Record<string, string>>;
+  /** The provider, when this construct created it. */
+  readonly provider?: IamOpenidConnectProvider;
+  readonly planRole: IamRole;
+  readonly applyRoles: Readonly<Record<string, IamRole>>;
+
+  constructor(scope: Construct, id: string, props: GithubOidcProps) {
+    super(scope, id);
+    validate(props);
+    const partition = partitionOf(props.region);
+    const { owner, name: repo } = props.repository;
+    const mainBranch = props.mainBranch ?? "main";
+    const roleName = (component: string) => physicalName(props.naming, component, { maxLength: NAME_LIMITS.iamRole });
+
+    if (props.createProvider ?? true) {
+      this.provider = new IamOpenidConnectProvider(this, "provider", {
+        url: GITHUB_OIDC_URL,
+        clientIdList: [GITHUB_OIDC_AUDIENCE],
+        // No thumbprint_list: AWS verifies GitHub's certificate against its library of trusted root
+        // CAs and ignores thumbprints for this issuer, and since provider 5.81 the argument is
+        // optional (IAM records one itself).
+      });
+      this.providerArn = this.provider.arn;
+    } else {
+      this.providerArn = props.providerArn!;
+    }
+
+    const trust = (subjects: string[]): string =>
+      policyDocument([
+        {
+          Sid: "GithubActions",
+          Effect: "Allow",
+          Principal: { Federated: this.providerArn },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: {
+            StringEquals: {
+              [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+              [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
+            },
+          },
+        },
+      ]);
+    const subject = (suffix: string) => `repo:${owner}/${repo}:${suffix}`;
+    const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
+
+    // Plan role: pull requests only (a job that names a GitHub environment gets another subject).
+    this.planRole = new IamRole(this, "plan-role", {
+      name: roleName("github-plan"),
+      description: `Terraform plan for pull requests of ${owner}/${repo}: read-only, state locks only`,
+      assumeRolePolicy: trust([subject("pull_request")]),
+      maxSessionDuration: CI_SESSION_SECONDS,
+    });
+    this.planRoleArn = this.planRole.arn;
+    (props.planPolicyArns ?? [managedPolicy("ReadOnlyAccess")]).forEach((policyArn, i) => {
+      new IamRolePolicyAttachment(this, `plan-policy-${i}`, { role: this.planRole.name, policyArn });
+    });
+    new IamRolePolicy(this, "plan-state", {
+      name: "terraform-state",
+      role: this.planRole.id,
+      policy: policyDocument(planStateStatements(props.workspaces, partition, props.region, props.accountId)),
+    });
+
+    // Apply roles: one per workspace, from the main branch or that workspace's GitHub environment.
+    const applyRoles: Record<string, IamRole> = {};
+    const applyRoleArns: Record<string, string> = {};
+    for (const workspace of props.workspaces) {
+      const subjects = [
+        ...((props.trustMainBranch ?? true) ? [subject(`ref:refs/heads/${mainBranch}`)] : []),
+        subject(`environment:${workspace.name}`),
+      ];
+      const role = new IamRole(this, `apply-role-${workspace.name}`, {
+        name: roleName(`github-apply-${workspace.name}`),
+        description: `Terraform apply of workspace ${workspace.name} from ${owner}/${repo} (${mainBranch} or environment ${workspace.name})`,
+        assumeRolePolicy: trust(subjects),
+        maxSessionDuration: CI_SESSION_SECONDS,
+      });
+      (props.applyPolicyArns ?? [managedPolicy("PowerUserAccess")]).forEach((policyArn, i) => {
+        new IamRolePolicyAttachment(this, `apply-${workspace.name}-policy-${i}`, { role: role.name, policyArn });
+      });
+      new IamRolePolicy(this, `apply-${workspace.name}-state`, {
+        name: "terraform-state",
+        role: role.id,
+        policy: policyDocument(applyStateStatements(workspace, props.workspaces, partition, props.region, props.accountId)),
+      });
+      new IamRolePolicy(this, `apply-${workspace.name}-iam`, {
+        name: "workspace-iam",
+        role: role.id,
+        policy: policyDocument(workspaceIamStatements(props.naming.project, workspace.name, partition, props.accountId)),
+      });
+      applyRoles[workspace.name] = role;
+      applyRoleArns[workspace.name] = role.arn;
+    }
+    this.applyRoles = applyRoles;
+    this.applyRoleArns = applyRoleArns;
+  }
+}
+
+/** `<project>-<workspace>-`: the name prefix of every IAM role and policy a workspace creates. */
+export function workspaceIamPrefix(project: string, workspace: string): string {
+  return `${physicalName({ project, environment: workspace }, "")}-`;
+}
+
+const s3Arn = (partition: string, bucket: string, key?: string) => `arn:${partition}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
+const tableArn = (partition: string, region: string, accountId: string, table: string) =>
+  `arn:${partition}:dynamodb:${region}:${accountId}:table/${table}`;
+const unique = <T>(items: T[]) => [...new Set(items)];
+/** S3-native locking (`use_lockfile`) writes the lock next to the state as `<key>.tflock`. */
+const lockKey = (key: string) => `${key}.tflock`;
+
+/** s3:ListBucket per state bucket, limited by `s3:prefix` to the workspaces' state keys. */
+function listStatements(workspaces: readonly GithubOidcWorkspace[], partition: string): PolicyStatement[] {
+  const buckets = unique(workspaces.map((w) => w.stateBucket));
+  return buckets.map((bucket, i) => ({
+    Sid: buckets.length === 1 ? "ListState" : `ListState${i}`,
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: s3Arn(partition, bucket),
+    Condition: {
+      StringLike: { "s3:prefix": workspaces.filter((w) => w.stateBucket === bucket).map((w) => `${w.stateKey}*`) },
+    },
+  }));
+}
+
+function lockTableStatement(workspaces: readonly GithubOidcWorkspace[], partition: string, region: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "LockTable",
+    Effect: "Allow",
+    Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+    Resource: unique(workspaces.map((w) => tableArn(partition, region, accountId, w.lockTable))),
+  };
+}
+
+/** Plan role: read every workspace's state; write and delete only the lock files. */
+export function planStateStatements(
+  workspaces: readonly GithubOidcWorkspace[],
+  partition: string,
+  region: string,
+  accountId: string,
+): PolicyStatement[] {
+  const keys = workspaces.map((w) => s3Arn(partition, w.stateBucket, w.stateKey));
+  const locks = workspaces.map((w) => s3Arn(partition, w.stateBucket, lockKey(w.stateKey)));
+  return [
+    ...listStatements(workspaces, partition),
+    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [...keys, ...locks] },
+    { Sid: "LockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: locks },
+    lockTableStatement(workspaces, partition, region, accountId),
+  ];
+}
+
+/**
+ * Apply role of one workspace: read and write its own state, take and release its own lock; and,
+ * because the deploy policies may grant S3 and DynamoDB broadly, explicit denies on the other
+ * workspaces' state, on deleting state versions, and on reconfiguring the state bucket and lock table.
+ */
+export function applyStateStatements(
+  workspace: GithubOidcWorkspace,
+  all: readonly GithubOidcWorkspace[],
+  partition: string,
+  region: string,
+  accountId: string,
+): PolicyStatement[] {
+  const key = s3Arn(partition, workspace.stateBucket, workspace.stateKey);
+  const lock = s3Arn(partition, workspace.stateBucket, lockKey(workspace.stateKey));
+  const others = all.filter((w) => w.name !== workspace.name);
+  const buckets = unique(all.map((w) => w.stateBucket));
+  const statements: PolicyStatement[] = [
+    ...listStatements([workspace], partition),
+    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key, lock] },
+    { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: [key, lock] },
+    { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: lock },
+    lockTableStatement([workspace], partition, region, accountId),
+  ];
+  if (others.length > 0) {
+    statements.push({
+      Sid: "DenyOtherWorkspacesState",
+      Effect: "Deny",
+      // A deny: every S3 action on the other workspaces' state objects and lock files.
+      Action: "s3:*",
+      Resource: others.flatMap((w) => [s3Arn(partition, w.stateBucket, w.stateKey), s3Arn(partition, w.stateBucket, lockKey(w.stateKey))]),
+    });
+  }
+  statements.push(
+    {
+      Sid: "DenyStateDeletion",
+      Effect: "Deny",
+      // Terraform never deletes its state object, nor any object version (versioning is the recovery path).
+      Action: "s3:DeleteObject",
+      Resource: key,
+    },
+    {
+      Sid: "DenyStateVersionDeletion",
+      Effect: "Deny",
+      Action: "s3:DeleteObjectVersion",
+      Resource: buckets.map((b) => s3Arn(partition, b, "*")),
+    },
+    {
+      Sid: "DenyStateBucketChanges",
+      Effect: "Deny",
+      Action: [
+        "s3:DeleteBucket",
+        "s3:DeleteBucketPolicy",
+        "s3:PutBucketAcl",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketPolicy",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:PutBucketVersioning",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutLifecycleConfiguration",
+      ],
+      Resource: buckets.map((b) => s3Arn(partition, b)),
+    },
+    {
+      Sid: "DenyLockTableChanges",
+      Effect: "Deny",
+      Action: ["dynamodb:DeleteTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive"],
+      Resource: unique(all.map((w) => tableArn(partition, region, accountId, w.lockTable))),
+    },
+  );
+  return statements;
+}
+
+/**
+ * IAM for one workspace's deploys: the roles, customer-managed policies and instance profiles its
+ * modules create, all named `<project>-<workspace>-*`, plus the service-linked roles of
+ * {@link SERVICE_LINKED_ROLE_SERVICES}.
+ */
+export function workspaceIamStatements(project: string, workspace: string, partition: string, accountId: string): PolicyStatement[] {
+  const prefix = workspaceIamPrefix(project, workspace);
+  const iam = (kind: string, name: string) => `arn:${partition}:iam::${accountId}:${kind}/${name}`;
+  return [
+    {
+      Sid: "WorkspaceRoles",
+      Effect: "Allow",
+      Action: [
+        "iam:AttachRolePolicy",
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:ListRolePolicies",
+        "iam:ListRoleTags",
+        "iam:PassRole",
+        "iam:PutRolePolicy",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:UpdateRoleDescription",
+      ],
+      Resource: iam("role", `${prefix}*`),
+    },
+    {
+      Sid: "WorkspacePolicies",
+      Effect: "Allow",
+      Action: [
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:ListPolicyTags",
+        "iam:ListPolicyVersions",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      Resource: iam("policy", `${prefix}*`),
+    },
+    {
+      Sid: "WorkspaceInstanceProfiles",
+      Effect: "Allow",
+      Action: [
+        "iam:AddRoleToInstanceProfile",
+        "iam:CreateInstanceProfile",
+        "iam:DeleteInstanceProfile",
+        "iam:GetInstanceProfile",
+        "iam:ListInstanceProfileTags",
+        "iam:RemoveRoleFromInstanceProfile",
+        "iam:TagInstanceProfile",
+        "iam:UntagInstanceProfile",
+      ],
+      Resource: iam("instance-profile", `${prefix}*`),
+    },
+    {
+      Sid: "ServiceLinkedRoles",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: iam("role", "aws-service-role/*"),
+      Condition: { StringEquals: { "iam:AWSServiceName": [...SERVICE_LINKED_ROLE_SERVICES] } },
+    },
+  ];
+}
+
+function fail(message: string): never {
+  throw new Error(`GithubOidc: ${message}`);
+}
+
+function validate(props: GithubOidcProps): void {
+  const { owner, name } = props.repository;
+  if (!OWNER.test(owner)) {
+    fail(`repository.owner "${owner}" is not a GitHub user or organization name (letters, digits and single hyphens, not at either end, at most 39 characters)`);
+  }
+  if (!REPOSITORY.test(name) || name === "." || name === ".." || name.toLowerCase().endsWith(".git")) {
+    fail(`repository.name "${name}" is not a GitHub repository name (letters, digits, '.', '_', '-', at most 100 characters, no ".git" suffix)`);
+  }
+  if (!/^\d{12}$/.test(props.accountId)) {
+    fail(`accountId "${props.accountId}" must be a 12-digit AWS account id`);
+  }
+  if (!/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(props.region)) {
+    fail(`region "${props.region}" is not an AWS region name`);
+  }
+  const mainBranch = props.mainBranch ?? "main";
+  if (!BRANCH.test(mainBranch) || mainBranch.includes("..") || /^[/.]|[/.]$/.test(mainBranch) || mainBranch.startsWith("refs/")) {
+    fail(`mainBranch "${mainBranch}" must be a plain branch name such as "main" (no "refs/" prefix, wildcards or spaces)`);
+  }
+  if (props.workspaces.length === 0) {
+    fail("at least one workspace is required");
+  }
+  const seen = new Set<string>();
+  for (const w of props.workspaces) {
+    if (!WORKSPACE.test(w.name)) {
+      fail(`workspace "${w.name}" must start with a letter and use lower-case letters, digits and single hyphens`);
+    }
+    if (seen.has(w.name)) {
+      fail(`workspace "${w.name}" is listed twice`);
+    }
+    seen.add(w.name);
+    if (w.name === props.naming.environment) {
+      fail(`workspace "${w.name}" has the name of the stack that owns the CI roles; its IAM prefix would cover them`);
+    }
+    if (!BUCKET.test(w.stateBucket)) {
+      fail(`workspace "${w.name}": stateBucket "${w.stateBucket}" is not an S3 bucket name`);
+    }
+    if (!TABLE.test(w.lockTable)) {
+      fail(`workspace "${w.name}": lockTable "${w.lockTable}" is not a DynamoDB table name`);
+    }
+    if (w.stateKey.length === 0 || w.stateKey.startsWith("/") || /[*?]/.test(w.stateKey)) {
+      fail(`workspace "${w.name}": stateKey "${w.stateKey}" must be a relative object key without wildcards`);
+    }
+  }
+  for (const a of props.workspaces) {
+    for (const b of props.workspaces) {
+      if (a !== b && b.name.startsWith(`${a.name}-`)) {
+        fail(`workspace "${b.name}" starts with "${a.name}-": the IAM prefix ${workspaceIamPrefix(props.naming.project, a.name)}* of "${a.name}" would cover its roles`);
+      }
+      if (a !== b && a.stateBucket === b.stateBucket && a.stateKey === b.stateKey) {
+        fail(`workspaces "${a.name}" and "${b.name}" share the state key ${a.stateBucket}/${a.stateKey}`);
+      }
+    }
+  }
+  const createProvider = props.createProvider ?? true;
+  if (createProvider && props.providerArn !== undefined) {
+    fail("providerArn is only used with createProvider: false (this construct creates the provider otherwise)");
+  }
+  if (!createProvider) {
+    if (props.providerArn === undefined) {
+      fail("createProvider: false needs providerArn, the ARN of the account's existing GitHub OIDC provider");
+    }
+    if (!Token.isUnresolved(props.providerArn) && !PROVIDER_ARN.test(props.providerArn)) {
+      fail(`providerArn "${props.providerArn}" is not the ARN of a token.actions.githubusercontent.com OIDC provider`);
+    }
+  }
+  for (const [field, arns] of [
+    ["planPolicyArns", props.planPolicyArns],
+    ["applyPolicyArns", props.applyPolicyArns],
+  ] as const) {
+    for (const arn of arns ?? []) {
+      if (!Token.isUnresolved(arn) && !POLICY_ARN.test(arn)) {
+        fail(`${field}: "${arn}" is not an IAM policy ARN`);
+      }
+    }
+    if (arns && new Set(arns).size !== arns.length) {
+      fail(`${field} lists a policy twice`);
+    }
+    // IAM's default quota is 10 managed policies per role.
+    if (arns && arns.length > 10) {
+      fail(`${field} has ${arns.length} policies; a role holds at most 10 managed policies by default`);
+    }
+  }
+}

@@ -1,0 +1,408 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { GithubOidc } from "../modules/github-oidc";
+import { stateKey } from "../src/lib/backend";
+import { environments, synthConstruct } from "./helpers";
+
+/** The parts of a GitHub Actions workflow these tests read. */
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+  "working-directory"?: string;
+}
+interface Job {
+  name?: string;
+  needs?: string | string[];
+  if?: string;
+  environment?: string | { name: string };
+  concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
+  permissions?: string | Record<string, string>;
+  strategy?: { matrix?: Record<string, unknown> };
+  env?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  name: string;
+  on: Record<string, any>;
+  permissions?: string | Record<string, string>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const ROOT = join(__dirname, "..");
+const DIR = join(ROOT, ".github", "workflows");
+const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const text = Object.fromEntries(files.map((f) => [f, readFileSync(join(DIR, f), "utf8")]));
+const workflows: Record<string, Workflow> = Object.fromEntries(files.map((f) => [f, parse(text[f]) as Workflow]));
+const scripts = Object.keys((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+const synthOutput = (JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")) as { output: string }).output;
+const workspaceNames = environments().map((e) => e.name).sort();
+
+const ci = workflows["ci.yml"];
+const deploy = workflows["deploy.yml"];
+const image = workflows["image.yml"];
+
+const allJobs = () => Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
+const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+const usesOidc = (job: Job) => usesOf(job, "aws-actions/configure-aws-credentials").length > 0;
+const needsOf = (job: Job) => [job.needs ?? []].flat();
+const concurrencyOf = (job: Job) => (typeof job.concurrency === "string" ? { group: job.concurrency } : job.concurrency);
+/** Index of the first step whose command matches. */
+const stepIndex = (job: Job, pattern: RegExp) => job.steps.findIndex((s) => pattern.test(s.run ?? ""));
+const applyJobs = { dev: deploy.jobs["apply-dev"], prod: deploy.jobs["apply-prod"] };
+
+describe("workflow files", () => {
+  it("are the three the platform documents, and each parses", () => {
+    expect(files).toEqual(["ci.yml", "deploy.yml", "image.yml"]);
+    for (const wf of Object.values(workflows)) {
+      expect(typeof wf.name).toBe("string");
+      expect(Object.keys(wf.jobs).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("run Terraform and cdktf without calling home", () => {
+    for (const wf of Object.values(workflows)) {
+      expect(String(wf.env?.CHECKPOINT_DISABLE)).toBe("1");
+    }
+  });
+});
+
+describe("triggers", () => {
+  it("ci.yml runs on pull requests and by hand", () => {
+    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "workflow_dispatch"]);
+  });
+
+  it("deploy.yml runs on pushes to main and by hand", () => {
+    expect(Object.keys(deploy.on).sort()).toEqual(["push", "workflow_dispatch"]);
+    expect(deploy.on.push).toEqual({ branches: ["main"] });
+  });
+
+  it("image.yml is reusable (workspace, repository = web) and runs by hand", () => {
+    expect(Object.keys(image.on).sort()).toEqual(["workflow_call", "workflow_dispatch"]);
+    const call = image.on.workflow_call.inputs;
+    expect(call.workspace).toMatchObject({ type: "string", required: true });
+    expect(call.repository).toMatchObject({ type: "string", default: "web" });
+    const dispatch = image.on.workflow_dispatch.inputs;
+    expect(dispatch.workspace).toMatchObject({ type: "choice", required: true });
+    expect([...dispatch.workspace.options].sort()).toEqual(workspaceNames);
+    expect(dispatch.repository).toMatchObject({ default: "web" });
+  });
+});
+
+describe("permissions", () => {
+  it("grant contents: read at the top of every workflow and nothing more", () => {
+    for (const wf of Object.values(workflows)) {
+      expect(wf.permissions).toEqual({ "contents": "read" });
+    }
+  });
+
+  it("give id-token: write exactly to the jobs that assume an AWS role", () => {
+    const withOidc = allJobs().filter(({ job }) => usesOidc(job)).map(({ file, id }) => `${file}:${id}`);
+    expect(withOidc.sort()).toEqual(["ci.yml:plan", "deploy.yml:apply-dev", "deploy.yml:apply-prod", "image.yml:deploy"]);
+    for (const { job } of allJobs()) {
+      const permissions = job.permissions;
+      if (usesOidc(job)) {
+        expect(permissions).toEqual({ "contents": "read", "id-token": "write" });
+      } else {
+        // Either inherited from the workflow (contents: read) or spelled out without id-token.
+        expect(typeof permissions === "object" ? permissions["id-token"] ?? "none" : "none").toBe("none");
+      }
+      expect(permissions).not.toBe("write-all");
+      if (typeof permissions === "object") {
+        for (const [scope, level] of Object.entries(permissions)) {
+          if (scope !== "id-token") expect(level).not.toBe("write");
+        }
+      }
+    }
+  });
+});
+
+describe("commands", () => {
+  it("use only npm scripts package.json defines", () => {
+    const used = Object.values(text).flatMap((t) => [...t.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]));
+    expect(used.length).toBeGreaterThan(0);
+    for (const script of used) {
+      expect(scripts, `npm run ${script}`).toContain(script);
+    }
+  });
+
+  it("install with npm ci on Node 20 with the npm cache", () => {
+    for (const { job } of allJobs()) {
+      if (!/npm /.test(runs(job))) continue;
+      expect(runs(job)).toContain("npm ci");
+      expect(usesOf(job, "actions/setup-node").map((s) => s.with)).toEqual([{ "node-version": 20, "cache": "npm" }]);
+    }
+  });
+
+  it("pin Terraform 1.11.4 wherever Terraform runs", () => {
+    for (const { job } of allJobs()) {
+      if (!/terraform /.test(runs(job))) continue;
+      expect(usesOf(job, "hashicorp/setup-terraform").map((s) => s.with)).toEqual([{ terraform_version: "1.11.4", terraform_wrapper: false }]);
+    }
+  });
+
+  it("run the tests before anything plans or applies", () => {
+    for (const wf of [ci, deploy]) {
+      expect(runs(wf.jobs.test)).toMatch(/^npm test$/m);
+      expect(usesOf(wf.jobs.test, "actions/checkout")).toHaveLength(1);
+    }
+    expect(needsOf(ci.jobs.plan)).toEqual(["test"]);
+    expect(needsOf(deploy.jobs["apply-dev"])).toEqual(["test"]);
+  });
+
+  it("work in the synthesized stack folder of the workspace", () => {
+    const expected = (ws: string) => `${synthOutput}/stacks/${ws}`;
+    for (const step of ci.jobs.plan.steps.filter((s) => /terraform /.test(s.run ?? ""))) {
+      expect(step["working-directory"]).toBe(expected("${{ matrix.workspace }}"));
+    }
+    for (const [ws, job] of Object.entries(applyJobs)) {
+      for (const step of job.steps.filter((s) => /terraform /.test(s.run ?? ""))) {
+        expect(step["working-directory"]).toBe(expected(ws));
+      }
+    }
+    for (const step of image.jobs.deploy.steps.filter((s) => /terraform /.test(s.run ?? ""))) {
+      expect(step["working-directory"]).toBe(expected("${{ inputs.workspace }}"));
+    }
+  });
+});
+
+describe("ci.yml plan", () => {
+  const plan = ci.jobs.plan;
+
+  it("plans every workspace, pull requests only, with the plan role and no GitHub environment", () => {
+    expect(plan.strategy?.matrix?.workspace).toEqual(["dev", "prod"]);
+    expect([...(plan.strategy?.matrix?.workspace as string[])].sort()).toEqual(workspaceNames);
+    // The plan role trusts the subject repo:OWNER/REPO:pull_request, which a job in an environment does not get.
+    expect(plan.environment).toBeUndefined();
+    expect(plan.if).toBe("github.event_name == 'pull_request'");
+    expect(usesOf(plan, "aws-actions/configure-aws-credentials")[0].with).toMatchObject({
+      "role-to-assume": "${{ vars.AWS_PLAN_ROLE_ARN }}",
+      "aws-region": "${{ vars.AWS_REGION }}",
+    });
+  });
+
+  it("synthesizes, inits, plans with locking and the deployed image tag, and saves the plan", () => {
+    const script = runs(plan);
+    expect(script).toMatch(/^npm run synth$/m);
+    expect(script).toMatch(/^terraform init -input=false$/m);
+    const planCommand = plan.steps.find((s) => /^terraform plan /.test(s.run ?? ""))!.run!;
+    for (const flag of ["-input=false", "-lock-timeout=5m", '-var "image_tag=${IMAGE_TAG}"', "-out=tfplan"]) {
+      expect(planCommand).toContain(flag);
+    }
+    const planStep = plan.steps.find((s) => /^terraform plan /.test(s.run ?? ""))!;
+    expect(planStep.env).toEqual({ IMAGE_TAG: "${{ steps.image.outputs.tag }}" });
+    expect(plan.steps.find((s) => s.id === "image")!.run).toContain("terraform show -json");
+    expect(script).toContain("terraform show -no-color tfplan > plan.txt");
+    expect(stepIndex(plan, /^terraform init/)).toBeLessThan(stepIndex(plan, /^terraform plan/));
+  });
+
+  it("writes the Plan: line and the full plan in a details block to the step summary", () => {
+    const summary = plan.steps.find((s) => (s.run ?? "").includes("GITHUB_STEP_SUMMARY"))!.run!;
+    expect(summary).toContain("grep -E '^(Plan:|No changes\\.)' plan.txt");
+    expect(summary).toContain("<details>");
+    expect(summary).toContain("</details>");
+    expect(summary).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  it("uploads tfplan and plan.txt as plan-<workspace>-<sha>", () => {
+    const [upload] = usesOf(plan, "actions/upload-artifact");
+    expect(upload.with?.name).toBe("plan-${{ matrix.workspace }}-${{ github.sha }}");
+    const paths = String(upload.with?.path).trim().split("\n").map((p) => p.trim());
+    expect(paths).toEqual([`${synthOutput}/stacks/\${{ matrix.workspace }}/tfplan`, `${synthOutput}/stacks/\${{ matrix.workspace }}/plan.txt`]);
+    expect(upload.with?.["retention-days"]).toBeLessThanOrEqual(7);
+  });
+});
+
+describe("deploy.yml", () => {
+  it("applies dev, then prod, each in its own GitHub environment", () => {
+    expect(Object.keys(deploy.jobs)).toEqual(["test", "apply-dev", "apply-prod"]);
+    expect(applyJobs.dev.environment).toBe("dev");
+    expect(applyJobs.prod.environment).toBe("prod");
+    expect(needsOf(applyJobs.prod)).toEqual(["apply-dev"]);
+    expect(Object.keys(applyJobs).sort()).toEqual(workspaceNames);
+  });
+
+  it("never runs two Terraform jobs of one workspace at once and never cancels one", () => {
+    for (const [ws, job] of Object.entries(applyJobs)) {
+      expect(concurrencyOf(job)).toEqual({ group: `terraform-${ws}`, "cancel-in-progress": false });
+    }
+  });
+
+  it("assumes the environment's apply role through OIDC", () => {
+    for (const job of Object.values(applyJobs)) {
+      expect(usesOf(job, "aws-actions/configure-aws-credentials")[0].with).toMatchObject({
+        "role-to-assume": "${{ vars.AWS_APPLY_ROLE_ARN }}",
+        "aws-region": "${{ vars.AWS_REGION }}",
+      });
+    }
+  });
+
+  it("plans this commit again and applies exactly that plan", () => {
+    for (const job of Object.values(applyJobs)) {
+      const script = runs(job);
+      expect(script).toMatch(/^npm run synth$/m);
+      expect(script).toMatch(/^terraform init -input=false$/m);
+      expect(script).toMatch(/^terraform plan -input=false -lock-timeout=5m -var "image_tag=\$\{IMAGE_TAG\}" -out=tfplan$/m);
+      expect(script).toMatch(/^terraform apply -input=false -lock-timeout=5m tfplan$/m);
+      expect(stepIndex(job, /^terraform init/)).toBeLessThan(stepIndex(job, /^terraform plan/));
+      expect(stepIndex(job, /^terraform plan/)).toBeLessThan(stepIndex(job, /^terraform apply/));
+      expect(script).not.toContain("-auto-approve");
+    }
+  });
+});
+
+describe("image.yml", () => {
+  const { build, deploy: rollout } = image.jobs;
+
+  it("builds with buildx, without AWS credentials, tagged with the commit SHA", () => {
+    expect(usesOf(build, "docker/setup-buildx-action")).toHaveLength(1);
+    const [buildPush] = usesOf(build, "docker/build-push-action");
+    expect(buildPush.with?.tags).toBe("app:${{ github.sha }}");
+    expect(buildPush.with?.push).toBe(false);
+    expect(usesOidc(build)).toBe(false);
+  });
+
+  it("pushes <repository URL>:<sha> after logging in to ECR, the URL coming from the workspace's outputs", () => {
+    expect(usesOf(rollout, "aws-actions/amazon-ecr-login")).toHaveLength(1);
+    expect(rollout.env?.IMAGE_TAG).toBe("${{ github.sha }}");
+    const script = runs(rollout);
+    expect(script).toContain("terraform output -json ecr_repository_urls");
+    expect(script).toContain('docker push "${REPOSITORY_URL}:${IMAGE_TAG}"');
+    const login = rollout.steps.findIndex((s) => s.uses?.startsWith("aws-actions/amazon-ecr-login@"));
+    expect(login).toBeLessThan(stepIndex(rollout, /docker push/));
+  });
+
+  it("deploys the new tag with terraform apply -var image_tag=<sha>, in the workspace's environment and lock group", () => {
+    expect(rollout.environment).toBe("${{ inputs.workspace }}");
+    expect(needsOf(rollout)).toEqual(["build"]);
+    expect(concurrencyOf(rollout)).toEqual({ group: "terraform-${{ inputs.workspace }}", "cancel-in-progress": false });
+    const script = runs(rollout);
+    expect(script).toMatch(/^terraform plan -input=false -lock-timeout=5m -var "image_tag=\$\{\{ github\.sha \}\}" -out=tfplan$/m);
+    expect(script).toMatch(/^terraform apply -input=false -lock-timeout=5m tfplan$/m);
+    expect(stepIndex(rollout, /docker push/)).toBeLessThan(stepIndex(rollout, /^terraform apply/));
+    expect(usesOf(rollout, "aws-actions/configure-aws-credentials")[0].with).toMatchObject({
+      "role-to-assume": "${{ vars.AWS_APPLY_ROLE_ARN }}",
+      "aws-region": "${{ vars.AWS_REGION }}",
+    });
+  });
+
+  it("refuses to deploy from anything but main", () => {
+    expect(rollout.steps[0].if).toBe("github.ref != 'refs/heads/main'");
+    expect(rollout.steps[0].run).toContain("exit 1");
+  });
+
+  it("shares deploy.yml's lock group for every workspace", () => {
+    for (const ws of workspaceNames) {
+      expect(concurrencyOf(rollout)!.group.replace("${{ inputs.workspace }}", ws)).toBe(concurrencyOf(deploy.jobs[`apply-${ws}`])!.group);
+    }
+  });
+});
+
+describe("supply chain and secrets", () => {
+  const allUses = allJobs().flatMap(({ job }) => job.steps.map((s) => s.uses).filter((u): u is string => !!u));
+
+  it("pins every action to a major version or a commit SHA", () => {
+    expect(allUses.length).toBeGreaterThan(0);
+    for (const uses of allUses) {
+      expect(uses).toMatch(/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@(?:v\d+|[0-9a-f]{40})$/);
+      expect(uses).not.toMatch(/@(?:main|master|latest)$/);
+    }
+  });
+
+  it("uses the expected major versions", () => {
+    const expected: Record<string, string> = {
+      "actions/checkout": "v4",
+      "actions/setup-node": "v4",
+      "actions/upload-artifact": "v4",
+      "actions/download-artifact": "v4",
+      "hashicorp/setup-terraform": "v3",
+      "aws-actions/configure-aws-credentials": "v4",
+      "aws-actions/amazon-ecr-login": "v2",
+      "docker/setup-buildx-action": "v3",
+      "docker/build-push-action": "v6",
+    };
+    for (const uses of allUses) {
+      const [action, version] = uses.split("@");
+      expect(expected[action], `unexpected action ${action}`).toBeDefined();
+      expect(version).toBe(expected[action]);
+    }
+  });
+
+  it("holds no long-lived AWS keys and no secrets at all", () => {
+    for (const [file, content] of Object.entries(text)) {
+      expect(content, file).not.toMatch(/aws-access-key-id|aws-secret-access-key|aws-session-token/i);
+      expect(content, file).not.toMatch(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|AWS_SESSION_TOKEN/);
+      expect(content, file).not.toMatch(/\$\{\{\s*secrets\./);
+    }
+  });
+
+  it("never leaves the checkout's token in the workspace", () => {
+    for (const { job } of allJobs()) {
+      for (const step of usesOf(job, "actions/checkout")) {
+        expect(step.with?.["persist-credentials"]).toBe(false);
+      }
+    }
+  });
+
+  it("passes no expression straight into a shell except the commit SHA", () => {
+    for (const { job } of allJobs()) {
+      for (const step of job.steps) {
+        const expressions = [...(step.run ?? "").matchAll(/\$\{\{([^}]*)\}\}/g)].map((m) => m[1].trim());
+        for (const expression of expressions) {
+          expect(expression).toBe("github.sha");
+        }
+      }
+    }
+  });
+});
+
+describe("workflows and the GithubOidc roles agree", () => {
+  // GitHub's subject claim: `environment:<name>` for a job in an environment, `pull_request` for a
+  // pull-request job without one, `ref:<ref>` otherwise.
+  const subjectOf = (job: Job, event: string, workspace?: string) => {
+    const env = typeof job.environment === "object" ? job.environment.name : job.environment;
+    if (env) return `repo:acme-corp/platform:environment:${env.replace("${{ inputs.workspace }}", workspace ?? "")}`;
+    return event === "pull_request" ? "repo:acme-corp/platform:pull_request" : "repo:acme-corp/platform:ref:refs/heads/main";
+  };
+  const envs = environments();
+  const { json } = synthConstruct(
+    (stack) =>
+      new GithubOidc(stack, "github", {
+        naming: { project: envs[0].project, environment: "bootstrap" },
+        region: envs[0].state.region,
+        accountId: envs[0].accountId,
+        repository: { owner: "acme-corp", name: "platform" },
+        workspaces: envs.map((e) => ({ name: e.name, stateBucket: e.state.bucket, lockTable: e.state.lockTable, stateKey: stateKey(e) })),
+      }),
+  );
+  const trusted = (roleName: string): string[] => {
+    const role = Object.values(json.resource.aws_iam_role).find((r) => r.name === roleName)!;
+    return [JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]].flat();
+  };
+  const planRole = `${envs[0].project}-bootstrap-github-plan`;
+  const applyRole = (ws: string) => `${envs[0].project}-bootstrap-github-apply-${ws}`;
+
+  it("the PR plan job's token fits the plan role and no apply role", () => {
+    const subject = subjectOf(ci.jobs.plan, "pull_request");
+    expect(trusted(planRole)).toContain(subject);
+    for (const ws of workspaceNames) expect(trusted(applyRole(ws))).not.toContain(subject);
+  });
+
+  it("each apply job's token fits its own workspace's apply role only", () => {
+    for (const ws of workspaceNames) {
+      for (const subject of [subjectOf(deploy.jobs[`apply-${ws}`], "push"), subjectOf(image.jobs.deploy, "workflow_dispatch", ws)]) {
+        expect(trusted(applyRole(ws))).toContain(subject);
+        expect(trusted(planRole)).not.toContain(subject);
+        for (const other of workspaceNames.filter((o) => o !== ws)) expect(trusted(applyRole(other))).not.toContain(subject);
+      }
+    }
+  });
+});
