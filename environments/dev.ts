@@ -84,4 +84,11 @@ export const dev: EnvironmentInput = {
     maxCapacity: { cpu: "8 vCPU", memory: "32 GB" },
     landingExpiryDays: 7,
   },
+  operations: {
+    alertEmails: [],
+    // The account's trail lives in prod (same account); WAF and AWS Backup are production concerns.
+    cloudTrail: false,
+    waf: false,
+    backup: false,
+  },
 };

@@ -25,7 +25,6 @@ export const prod: EnvironmentInput = {
     repositories: [{ name: "web", keepLastTagged: 50, untaggedExpiryDays: 7 }],
   },
   logRetentionDays: 365,
-  // Set certificateArn (ACM, same region) to serve HTTPS with HTTP redirected to it.
   loadBalancer: {
     deletionProtection: true,
     accessLogs: true,
@@ -97,5 +96,20 @@ export const prod: EnvironmentInput = {
     releaseLabel: "emr-7.5.0",
     maxCapacity: { cpu: "64 vCPU", memory: "256 GB", disk: "1000 GB" },
     landingExpiryDays: 30,
+  },
+  // HTTPS on this name: the platform issues an ACM certificate, validates it in the hosted zone and
+  // points an alias record at the load balancer. Replace with your domain and zone.
+  domain: {
+    name: "app.example.com",
+    hostedZoneId: "Z0123456789EXAMPLEZONE",
+  },
+  operations: {
+    alertEmails: ["platform-alerts@example.com"],
+    cloudTrail: true,
+    cloudTrailRetentionDays: 365,
+    waf: true,
+    wafRateLimitPer5Minutes: 2000,
+    backup: true,
+    backupRetentionDays: 35,
   },
 };

@@ -75,6 +75,10 @@ describe("environment schema", () => {
     ["an empty suffix list", (e: any) => (e.dataPipeline.suffixes = []), `${DEV}: dataPipeline.suffixes: at least one suffix is needed (S3 would notify on every object)`],
     ["an unpinned EMR release", (e: any) => (e.dataPipeline.releaseLabel = "latest"), `${DEV}: dataPipeline.releaseLabel: must be a pinned EMR release such as "emr-7.5.0"`],
     ["the pipeline with SSM credentials", (e: any) => (e.database.passwordSource = "ssm"), `${DEV}: dataPipeline.enabled: the pipeline's Spark jobs read the Secrets Manager secret of database.passwordSource "managed"`],
+    ["both a domain and a certificate", (e: any) => Object.assign(e, { domain: { name: "app.example.com", hostedZoneId: "Z123ABC" }, loadBalancer: { ...e.loadBalancer, certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b7c5a3e-1111-2222-3333-444455556666" } }), `${DEV}: loadBalancer.certificateArn: set either domain (the platform issues the certificate) or loadBalancer.certificateArn, not both`],
+    ["a hosted zone id that is not one", (e: any) => (e.domain = { name: "app.example.com", hostedZoneId: "zone-1" }), `${DEV}: domain.hostedZoneId: must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)`],
+    ["an alert address that is not one", (e: any) => (e.operations.alertEmails = ["ops"]), `${DEV}: operations.alertEmails[0]: must be an e-mail address`],
+    ["an unknown alarm threshold", (e: any) => (e.operations.thresholds = { cpuPercnt: 70 }), `${DEV}: operations.thresholds: unknown field(s) "cpuPercnt"`],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);
   });
@@ -120,6 +124,18 @@ describe("production guardrails", () => {
       `${PROD}: database.skipFinalSnapshot: production: the database must take a final snapshot`,
       `${PROD}: database.backupRetentionDays: production: keep database backups for at least 14 days`,
       `${PROD}: loadBalancer.deletionProtection: production: load balancer deletion protection must stay on`,
+    ]);
+  });
+
+  it("keeps the WAF and backups on in production", () => {
+    expect(
+      prodProblems((e) => {
+        e.operations.waf = false;
+        e.operations.backup = false;
+      }),
+    ).toEqual([
+      `${PROD}: operations.waf: production: the public load balancer needs the WAF`,
+      `${PROD}: operations.backup: production: the database needs an AWS Backup plan`,
     ]);
   });
 

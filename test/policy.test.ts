@@ -16,7 +16,9 @@ type Resources = Record<string, Record<string, Record<string, any>>>;
 function failures(ruleId: string, resource: Resources, production = true): string[] {
   const rule = POLICY_RULES.find((r) => r.id === ruleId);
   if (!rule) throw new Error(`no rule ${ruleId}`);
-  return evaluateJson([rule], "fixture", { resource }, { production })
+  // CKV_AWS_41 inspects provider blocks: its fixture is a provider carrying keys.
+  const provider = ruleId === "CKV_AWS_41" ? { aws: [{ region: "us-east-1", access_key: "AKIA...", secret_key: "x" }] } : undefined;
+  return evaluateJson([rule], "fixture", { resource, provider }, { production })
     .filter((r) => r.outcome === "fail")
     .map((r) => r.detail!);
 }
@@ -89,6 +91,8 @@ const BROKEN: Record<string, { resources: Resources; message: RegExp }> = {
   CKV_AWS_35: { resources: { aws_cloudtrail: { t: {} } }, message: /no KMS key/ },
   CKV_AWS_7: { resources: { aws_kms_key: { k: { enable_key_rotation: false } } }, message: /rotation/ },
   CKV_AWS_62: { resources: policy([{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }]), message: /wildcard actions s3:\*/ },
+  CKV_AWS_41: { resources: {}, message: /carries credentials/ },
+  CKV2_AWS_28: { resources: { aws_lb: { lb: { internal: false } } }, message: /no WAF web ACL association/ },
   CKV_AWS_355: { resources: policy([{ Effect: "Allow", Action: ["s3:GetObject", "ecr:GetAuthorizationToken"], Resource: "*" }]), message: /Resource "\*" for s3:GetObject$/ },
 };
 
@@ -118,6 +122,10 @@ describe("policy pack: every rule fires on a bad resource", () => {
   it("holds production-only rules to production stacks", () => {
     expect(failures("CKV_AWS_150", BROKEN.CKV_AWS_150.resources, false)).toEqual([]);
     expect(failures("CKV_AWS_150", BROKEN.CKV_AWS_150.resources, true)).toHaveLength(1);
+  });
+
+  it("does not require a WAF on an internal load balancer", () => {
+    expect(failures("CKV2_AWS_28", { aws_lb: { lb: { internal: true } } })).toEqual([]);
   });
 
   it("accepts Resource \"*\" only for actions without resource-level permissions", () => {
@@ -150,13 +158,8 @@ describe("policy pack on the default stacks", () => {
 
   it("lists exactly the reasoned suppressions the stacks declare", () => {
     const suppressed = results.filter((r) => r.outcome === "suppressed").map((r) => `${r.stackName}:${r.rule.id}`).sort();
-    expect(suppressed).toEqual([
-      "dev:CKV_AWS_117",
-      "dev:CKV_AWS_2",
-      "prod:CKV_AWS_117",
-      "prod:CKV_AWS_2",
-      "prod:CKV_AWS_21",
-    ]);
+    // dev serves HTTP only (no domain); prod has HTTPS through its domain, so no CKV_AWS_2 there.
+    expect(suppressed).toEqual(["dev:CKV_AWS_117", "dev:CKV_AWS_2", "prod:CKV_AWS_117", "prod:CKV_AWS_21"]);
   });
 });
 

@@ -30,10 +30,10 @@ describe.each([
   const db = sgIdByName(json, `acme-${name}-db`);
   const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule"));
 
-  it("admits the internet only at the load balancer", () => {
+  it("admits the internet only at the load balancer (HTTP, and HTTPS where a domain gives a certificate)", () => {
     const open = ingress.filter((r) => r.cidr_ipv4 !== undefined || r.cidr_ipv6 !== undefined);
     expect(open.every((r) => r.security_group_id === alb)).toBe(true);
-    expect(open.map((r) => r.from_port)).toEqual([80]);
+    expect(open.map((r) => r.from_port).sort()).toEqual(name === "prod" ? [443, 80] : [80]);
   });
 
   it("admits web tasks only from the load balancer, on the container port", () => {
@@ -217,5 +217,74 @@ describe("data pipeline wiring", () => {
     const { dev: without } = synthWorkspaces((envs) => (envs[0].dataPipeline!.enabled = false));
     expect(without.resource.aws_lambda_function).toBeUndefined();
     expect(without.output?.data_pipeline).toBeUndefined();
+  });
+});
+
+describe("operations: monitoring, audit, edge and backups", () => {
+  it("prod serves HTTPS on its domain with a DNS-validated certificate the listener waits for", () => {
+    const validation = Object.keys(resourcesOf(prod, "aws_acm_certificate_validation"))[0];
+    const https = Object.values(resourcesOf(prod, "aws_lb_listener")).find((l) => l.protocol === "HTTPS")!;
+    expect(https.certificate_arn).toBe(ref("aws_acm_certificate_validation", validation, "certificate_arn"));
+    expect(onlyResource(prod, "aws_acm_certificate")).toMatchObject({ domain_name: "app.example.com", validation_method: "DNS" });
+    const lb = Object.keys(resourcesOf(prod, "aws_lb"))[0];
+    const alias = Object.values(resourcesOf(prod, "aws_route53_record")).find((r) => r.type === "A")!;
+    expect(alias).toMatchObject({ name: "app.example.com", zone_id: "Z0123456789EXAMPLEZONE" });
+    expect(alias.alias).toMatchObject({ name: ref("aws_lb", lb, "dns_name"), zone_id: ref("aws_lb", lb, "zone_id") });
+    expect(prod.output?.service_url.value).toBe("https://app.example.com");
+  });
+
+  it("prod puts the WAF in front of its load balancer, keeps a trail and backs the database up", () => {
+    const lb = Object.keys(resourcesOf(prod, "aws_lb"))[0];
+    const acl = Object.keys(resourcesOf(prod, "aws_wafv2_web_acl"))[0];
+    expect(onlyResource(prod, "aws_wafv2_web_acl_association")).toMatchObject({
+      resource_arn: ref("aws_lb", lb, "arn"),
+      web_acl_arn: ref("aws_wafv2_web_acl", acl, "arn"),
+    });
+    expect(onlyResource(prod, "aws_cloudtrail")).toMatchObject({ is_multi_region_trail: true, enable_log_file_validation: true });
+    const cluster = Object.keys(resourcesOf(prod, "aws_rds_cluster"))[0];
+    expect(onlyResource(prod, "aws_backup_selection").resources).toEqual([ref("aws_rds_cluster", cluster, "arn")]);
+    expect(onlyResource(prod, "aws_backup_plan").rule).toEqual([expect.objectContaining({ lifecycle: { delete_after: 35 } })]);
+  });
+
+  it("dev enables none of WAF, trail or backups (its config turns them off)", () => {
+    for (const type of ["aws_wafv2_web_acl", "aws_cloudtrail", "aws_backup_plan", "aws_acm_certificate"]) {
+      expect(dev.resource[type], type).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ] as const)("%s: alarms cover every tier and notify the encrypted alerts topic", (name, json) => {
+    const topic = Object.keys(resourcesOf(json, "aws_sns_topic"))[0];
+    const alarms = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm"));
+    const names = alarms.map((a) => a.alarm_name as string);
+    for (const expected of [
+      `acme-${name}-alb-5xx-rate`,
+      `acme-${name}-alb-unhealthy-hosts`,
+      `acme-${name}-ecs-web-cpu`,
+      `acme-${name}-ecs-web-running-tasks`,
+      `acme-${name}-db-cpu`,
+      `acme-${name}-queue-worker-default-dlq-messages`,
+      `acme-${name}-queue-ingest-oldest-message`,
+      `acme-${name}-lambda-ingest-errors`,
+      `acme-${name}-emr-ingest-failed-jobs`,
+    ]) {
+      const alarm = alarms.find((a) => a.alarm_name === expected);
+      expect(alarm, expected).toBeDefined();
+      expect(alarm!.alarm_actions).toEqual([ref("aws_sns_topic", topic, "arn")]);
+      expect(alarm!.ok_actions).toEqual([ref("aws_sns_topic", topic, "arn")]);
+    }
+    expect(onlyResource(json, "aws_sns_topic").kms_master_key_id).toMatch(/^\$\{aws_kms_key\./);
+    // Replica lag only where there are readers (prod); a worker that scales to zero has no running-task alarm (dev).
+    expect(names.includes(`acme-${name}-db-replica-lag`)).toBe(name === "prod");
+    expect(names.includes(`acme-${name}-ecs-worker-default-running-tasks`)).toBe(name === "prod");
+  });
+
+  it("prod protects its stateful resources from destruction", () => {
+    for (const bucket of Object.values(resourcesOf(prod, "aws_s3_bucket")).filter((b) => /landing|artifacts/.test(String(b.bucket)))) {
+      expect(bucket.lifecycle).toEqual({ prevent_destroy: true });
+    }
+    expect(onlyResource(prod, "aws_rds_cluster").deletion_protection).toBe(true);
   });
 });

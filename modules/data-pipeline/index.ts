@@ -118,6 +118,8 @@ export interface DataPipelineProps {
    * driver from Maven Central); use `--jars s3://<artifacts>/jars/postgresql.jar` to avoid the download
    */
   readonly sparkSubmitParameters?: string;
+  /** Make Terraform refuse to destroy the landing and artifacts buckets (production data). @default false */
+  readonly preventDestroy?: boolean;
 }
 
 /** One S3 notification filter: a prefix (`""` for none) and a suffix. */
@@ -326,6 +328,7 @@ export class DataPipeline extends Construct {
     // ---- buckets --------------------------------------------------------------------------------
     this.landingBucket = new SecureBucket(this, "landing", {
       bucketName: name(`landing-${accountId}`, NAME_LIMITS.s3Bucket),
+      preventDestroy: props.preventDestroy ?? false,
       // Versioned so every upload has a version id (the Lambda's idempotency token); replaced
       // versions are only kept a week, the landing zone is not an archive.
       noncurrentVersionExpiryDays: 7,
@@ -340,6 +343,7 @@ export class DataPipeline extends Construct {
 
     this.artifactsBucket = new SecureBucket(this, "artifacts", {
       bucketName: name(`artifacts-${accountId}`, NAME_LIMITS.s3Bucket),
+      preventDestroy: props.preventDestroy ?? false,
       expiryRules: [{ id: "expire-job-logs", prefix: JOB_LOGS_PREFIX, expireAfterDays: logRetentionDays }],
     });
     this.artifactsBucketName = this.artifactsBucket.bucketName;

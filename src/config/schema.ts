@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { fargateSizeProblem } from "../../modules/ecs-task";
+import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
 import { scheduleProblem, timeZoneProblem } from "../../modules/scheduled-task/schedule";
 import { parseCidr } from "../lib/cidr";
 
@@ -363,6 +364,48 @@ const dataPipeline = z
     }
   });
 
+const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "must be an e-mail address");
+
+const operations = z
+  .object({
+    /** Addresses that receive alarm notifications (each confirms the SNS subscription once). */
+    alertEmails: z.array(email).default([]),
+    /** Alarm thresholds; see README "Alarms" for each default. */
+    thresholds: z
+      .object(
+        Object.fromEntries(Object.keys(DEFAULT_MONITORING_THRESHOLDS).map((key) => [key, z.number().min(0).optional()])) as Record<
+          keyof typeof DEFAULT_MONITORING_THRESHOLDS,
+          z.ZodOptional<z.ZodNumber>
+        >,
+      )
+      .strict()
+      .default({}),
+    /** Multi-region CloudTrail trail for the account (one per account is enough). */
+    cloudTrail: z.boolean().default(true),
+    cloudTrailRetentionDays: z.number().int().min(1).max(3650).default(365),
+    /** WAF web ACL on the load balancer. */
+    waf: z.boolean().default(true),
+    wafRateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(2000),
+    /** AWS Backup plan for the database. */
+    backup: z.boolean().default(true),
+    backupRetentionDays: z.number().int().min(1).max(36500).default(35),
+    /** Copy every recovery point to a vault in another region (disaster recovery). */
+    backupCopyToVaultArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]+$/, "must be an AWS Backup vault ARN")
+      .optional(),
+  })
+  .strict();
+
+const domain = z
+  .object({
+    /** Host name the service answers on, e.g. app.example.com. */
+    name: z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case fully qualified host name"),
+    /** Route 53 public hosted zone that holds the name. */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)"),
+  })
+  .strict();
+
 export const environmentSchema = z
   .object({
     /** Project name: the first part of every physical name. */
@@ -415,6 +458,10 @@ export const environmentSchema = z
     scheduledTasks: z.array(scheduledTask).default([]),
     /** S3 -> SQS -> Lambda -> EMR Serverless -> Aurora ingestion. */
     dataPipeline: dataPipeline.optional(),
+    /** HTTPS on a domain: ACM certificate with DNS validation and an alias record. */
+    domain: domain.optional(),
+    /** Monitoring, audit, edge protection and backups. */
+    operations: operations.default({}),
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -452,6 +499,13 @@ export const environmentSchema = z
         message: 'the pipeline\'s Spark jobs read the Secrets Manager secret of database.passwordSource "managed"',
       });
     }
+    if (env.domain && env.loadBalancer.certificateArn) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["loadBalancer", "certificateArn"],
+        message: "set either domain (the platform issues the certificate) or loadBalancer.certificateArn, not both",
+      });
+    }
     if (env.stage === "production") {
       const guard = (path: (string | number)[], ok: boolean, message: string) => {
         if (!ok) ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: `production: ${message}` });
@@ -461,6 +515,8 @@ export const environmentSchema = z
       guard(["database", "skipFinalSnapshot"], !env.database.skipFinalSnapshot, "the database must take a final snapshot");
       guard(["database", "backupRetentionDays"], env.database.backupRetentionDays >= 14, "keep database backups for at least 14 days");
       guard(["loadBalancer", "deletionProtection"], env.loadBalancer.deletionProtection, "load balancer deletion protection must stay on");
+      guard(["operations", "waf"], env.operations.waf, "the public load balancer needs the WAF");
+      guard(["operations", "backup"], env.operations.backup, "the database needs an AWS Backup plan");
     }
   })
   .transform((env) => ({ ...env, state: { ...env.state, region: env.state.region ?? env.region } }));

@@ -1,10 +1,14 @@
-import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Lazy, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { AuditTrail } from "../../modules/audit";
 import { AuroraPostgres } from "../../modules/aurora";
+import { BackupPlan } from "../../modules/backup";
 import { DataPipeline } from "../../modules/data-pipeline";
 import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ecs-alb";
 import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
+import { HttpsEndpoint, WebFirewall } from "../../modules/edge";
+import { PlatformMonitoring } from "../../modules/monitoring";
 import { ScheduledTask } from "../../modules/scheduled-task";
 import { Network } from "../../modules/vpc";
 import { CeleryWorker } from "../../modules/worker";
@@ -36,6 +40,11 @@ export class WorkspaceStack extends TerraformStack {
   readonly workers: CeleryWorker[];
   readonly scheduledTasks: ScheduledTask[];
   readonly pipeline?: DataPipeline;
+  readonly https?: HttpsEndpoint;
+  readonly monitoring: PlatformMonitoring;
+  readonly audit?: AuditTrail;
+  readonly firewall?: WebFirewall;
+  readonly backup?: BackupPlan;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -78,19 +87,33 @@ export class WorkspaceStack extends TerraformStack {
       execLogRetentionDays: config.logRetentionDays,
       defaultCapacity: config.service.capacity,
     });
-    this.loadBalancer = new PublicLoadBalancer(this, "alb", {
+    // With a domain, the platform issues the certificate: the endpoint needs the load balancer's
+    // DNS name and the load balancer needs the endpoint's certificate, so the names are read lazily.
+    let loadBalancer: PublicLoadBalancer | undefined;
+    if (config.domain) {
+      this.https = new HttpsEndpoint(this, "https", {
+        domainName: config.domain.name,
+        hostedZoneId: config.domain.hostedZoneId,
+        loadBalancerDnsName: Lazy.stringValue({ produce: () => loadBalancer!.dnsName }),
+        loadBalancerZoneId: Lazy.stringValue({ produce: () => loadBalancer!.loadBalancer.zoneId }),
+      });
+    }
+    const certificateArn = this.https?.certificateArn ?? config.loadBalancer.certificateArn;
+    loadBalancer = new PublicLoadBalancer(this, "alb", {
       naming: this.naming,
       region: config.region,
       accountId: config.accountId,
       vpcId: this.network.vpcId,
       subnetIds: this.network.publicSubnetIds,
       ...config.loadBalancer,
+      certificateArn,
     });
-    if (!config.loadBalancer.certificateArn) {
+    this.loadBalancer = loadBalancer;
+    if (!certificateArn) {
       suppressPolicy(
         this.loadBalancer.applicationListener,
         "CKV_AWS_2",
-        `HTTP only: environments/${config.name}.ts sets no loadBalancer.certificateArn`,
+        `HTTP only: environments/${config.name}.ts sets neither domain nor loadBalancer.certificateArn`,
       );
     }
     this.workers = this.buildWorkers();
@@ -98,6 +121,7 @@ export class WorkspaceStack extends TerraformStack {
     [this.migrateTask, this.migrateSecurityGroup] = this.buildMigrateTask();
     this.scheduledTasks = this.buildScheduledTasks();
     this.pipeline = this.buildPipeline();
+    [this.monitoring, this.audit, this.firewall, this.backup] = this.buildOperations();
     this.outputs();
   }
 
@@ -312,6 +336,7 @@ export class WorkspaceStack extends TerraformStack {
       autoStopIdleMinutes: spec.autoStopIdleMinutes,
       maxCapacity: spec.maxCapacity,
       logRetentionDays: this.config.logRetentionDays,
+      preventDestroy: this.config.stage === "production",
     });
     db.allowFrom("ingest", pipeline.securityGroupId, "PostgreSQL from the ingest Spark jobs");
     suppressPolicy(
@@ -320,6 +345,62 @@ export class WorkspaceStack extends TerraformStack {
       "the trigger only calls the EMR Serverless API; the Spark jobs that reach the database run in the VPC",
     );
     return pipeline;
+  }
+
+  /** Alarms and dashboard over every tier, plus the audit trail, WAF and backups the config enables. */
+  private buildOperations(): [PlatformMonitoring, AuditTrail?, WebFirewall?, BackupPlan?] {
+    const { config, naming, cluster, database: db, pipeline } = this;
+    const ops = config.operations;
+    const common = { naming, accountId: config.accountId, region: config.region };
+    const monitoring = new PlatformMonitoring(this, "monitoring", {
+      ...common,
+      alertEmails: ops.alertEmails,
+      thresholds: ops.thresholds,
+      loadBalancer: { arnSuffix: this.loadBalancer.arnSuffix, targetGroupArnSuffix: this.web.targetGroup.arnSuffix },
+      services: [
+        { name: config.service.name, clusterName: cluster.clusterName, serviceName: this.web.serviceName, minRunning: config.service.minCount },
+        ...this.workers.map((w, i) => ({
+          name: `worker-${config.workers[i].name}`,
+          clusterName: cluster.clusterName,
+          serviceName: w.serviceName,
+          minRunning: config.workers[i].minCount,
+        })),
+      ],
+      database: {
+        clusterIdentifier: db.clusterIdentifier,
+        serverless: config.database.instanceClass === "db.serverless",
+        hasReaders: config.database.instanceCount > 1,
+      },
+      queues: [
+        ...this.workers.map((w, i) => ({ name: `worker-${config.workers[i].name}`, queueName: w.queueName, deadLetterQueueName: w.deadLetterQueueName })),
+        ...(pipeline ? [{ name: "ingest", queueName: pipeline.ingestQueueName, deadLetterQueueName: pipeline.deadLetterQueueName }] : []),
+      ],
+      functions: pipeline ? [{ name: "ingest", functionName: pipeline.functionName }] : [],
+      schedules: config.scheduledTasks.map((t) => ({ name: t.name })),
+      emrApplications: pipeline
+        ? [{ name: "ingest", applicationId: pipeline.applicationId, applicationName: pipeline.application.name }]
+        : [],
+    });
+    const audit = ops.cloudTrail
+      ? new AuditTrail(this, "audit", { ...common, retentionDays: ops.cloudTrailRetentionDays, logRetentionDays: config.logRetentionDays })
+      : undefined;
+    const firewall = ops.waf
+      ? new WebFirewall(this, "waf", {
+          ...common,
+          loadBalancerArn: this.loadBalancer.loadBalancer.arn,
+          rateLimitPer5Minutes: ops.wafRateLimitPer5Minutes,
+          logRetentionDays: config.logRetentionDays,
+        })
+      : undefined;
+    const backup = ops.backup
+      ? new BackupPlan(this, "backup", {
+          ...common,
+          resourceArns: [db.clusterArn],
+          retentionDays: ops.backupRetentionDays,
+          copyTo: ops.backupCopyToVaultArn ? { vaultArn: ops.backupCopyToVaultArn, retentionDays: ops.backupRetentionDays } : undefined,
+        })
+      : undefined;
+    return [monitoring, audit, firewall, backup];
   }
 
   /** Lets a group of tasks reach PostgreSQL: database ingress from it, its egress to the database. */
@@ -339,7 +420,9 @@ export class WorkspaceStack extends TerraformStack {
     output("ecr_repository_urls", Object.fromEntries(Object.entries(registry.repositories).map(([k, r]) => [k, r.url])), "ECR repository URLs by short name (push images here)");
     output("ecr_repository_arns", Object.fromEntries(Object.entries(registry.repositories).map(([k, r]) => [k, r.arn])), "ECR repository ARNs by short name");
     output("alb_dns_name", this.loadBalancer.dnsName, "Load balancer DNS name");
-    output("service_url", `${this.loadBalancer.protocol}://${this.loadBalancer.dnsName}`, "URL of the web service");
+    output("service_url", this.https?.url ?? `${this.loadBalancer.protocol}://${this.loadBalancer.dnsName}`, "URL of the web service");
+    output("alerts_topic_arn", this.monitoring.topicArn, "SNS topic every alarm notifies");
+    output("dashboard_name", this.monitoring.dashboardName, "CloudWatch dashboard of this workspace");
     output("cluster_name", this.cluster.clusterName, "ECS cluster name");
     output("cluster_arn", this.cluster.clusterArn, "ECS cluster ARN");
     output("web_service_name", this.web.serviceName, "ECS service of the web tier");

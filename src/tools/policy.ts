@@ -17,9 +17,8 @@ const rows = POLICY_RULES.map((rule) => {
 const width = Math.max(...POLICY_RULES.map((r) => r.id.length));
 console.log(`${"rule".padEnd(width)}  pass  fail  supp  description`);
 for (const { rule, pass, fail, suppressed } of rows) {
-  const scope = rule.productionOnly ? " (production)" : "";
   console.log(
-    `${rule.id.padEnd(width)}  ${String(pass).padStart(4)}  ${String(fail).padStart(4)}  ${String(suppressed).padStart(4)}  ${rule.description}${scope}`,
+    `${rule.id.padEnd(width)}  ${String(pass).padStart(4)}  ${String(fail).padStart(4)}  ${String(suppressed).padStart(4)}  ${rule.description}`,
   );
 }
 const suppressed = results.filter((r) => r.outcome === "suppressed");

@@ -45,6 +45,9 @@ export interface PolicyResult {
 
 const SUPPRESSIONS = "platform:policy-suppressions";
 
+/** Pseudo resource type under which rules see the stack's `provider.aws` blocks. */
+export const PROVIDER_AWS = "provider.aws";
+
 export interface Suppression {
   readonly ruleId: string;
   readonly reason: string;
@@ -78,7 +81,9 @@ function suppressionsByLogicalId(stack: TerraformStack): Map<string, Suppression
 
 function contextFor(stackName: string, production: boolean, json: PolicyContext["stack"]): PolicyContext {
   const resources = (type: string): PolicyResource[] =>
-    Object.entries(json.resource?.[type] ?? {}).map(([name, config]) => ({ type, name, config }));
+    type === PROVIDER_AWS
+      ? (json.provider?.aws ?? []).map((config, i) => ({ type, name: config.alias ?? String(i), config }))
+      : Object.entries(json.resource?.[type] ?? {}).map(([name, config]) => ({ type, name, config }));
   return {
     stackName,
     production,

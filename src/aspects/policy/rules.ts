@@ -1,4 +1,4 @@
-import type { PolicyContext, PolicyResource, PolicyRule } from "./engine";
+import { PROVIDER_AWS, type PolicyContext, type PolicyResource, type PolicyRule } from "./engine";
 
 /** Reads an IAM policy JSON string; undefined when it is not JSON (a rule then reports it). */
 function statementsOf(policy: unknown): Array<Record<string, any>> | undefined {
@@ -443,14 +443,16 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   {
     id: "CKV_AWS_41",
     description: "No AWS credentials in provider configuration",
-    resourceTypes: [],
-    check: () => undefined,
+    resourceTypes: [PROVIDER_AWS],
+    check: (p) => (p.config.access_key || p.config.secret_key || p.config.token ? "the aws provider block carries credentials" : undefined),
+  },
+  // ---- Edge
+  {
+    id: "CKV2_AWS_28",
+    description: "Internet-facing load balancers are protected by a WAF web ACL (production)",
+    resourceTypes: ["aws_lb"],
+    productionOnly: true,
+    check: (lb, ctx) =>
+      lb.config.internal === true || ctx.referencing("aws_wafv2_web_acl_association", lb).length > 0 ? undefined : "no WAF web ACL association",
   },
 ];
-
-/** Provider-level checks (CKV_AWS_41) run on the stack's provider blocks. */
-export function providerCredentialProblems(stack: PolicyContext["stack"]): string[] {
-  return (stack.provider?.aws ?? [])
-    .filter((p) => p.access_key || p.secret_key || p.token)
-    .map(() => "[CKV_AWS_41] the aws provider block carries credentials");
-}
