@@ -91,4 +91,10 @@ export const dev: EnvironmentInput = {
     waf: false,
     backup: false,
   },
+  // The repository whose GitHub Actions deploy the platform (OIDC roles in the bootstrap stack).
+  github: {
+    owner: "acme-corp",
+    repository: "platform",
+    mainBranch: "main",
+  },
 };

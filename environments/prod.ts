@@ -112,4 +112,10 @@ export const prod: EnvironmentInput = {
     backup: true,
     backupRetentionDays: 35,
   },
+  // The repository whose GitHub Actions deploy the platform (OIDC roles in the bootstrap stack).
+  github: {
+    owner: "acme-corp",
+    repository: "platform",
+    mainBranch: "main",
+  },
 };

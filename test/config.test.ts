@@ -178,6 +178,12 @@ describe("rules across environments", () => {
     expect(refused([dev(), p])).toEqual([`environments/prod.ts: project: "other" differs from "acme" in environments/dev.ts`]);
   });
 
+  it("refuses two repositories deploying one platform", () => {
+    const p = prod();
+    p.data.github.repository = "other";
+    expect(refused([dev(), p])).toEqual(["environments/prod.ts: github: differs from environments/dev.ts; one repository deploys every workspace"]);
+  });
+
   it("refuses state in two regions (the bootstrap stack has one)", () => {
     const p = prod();
     p.data.state.region = "eu-west-1";

@@ -180,6 +180,18 @@ describe("bootstrap stack", () => {
     ]);
   });
 
+  it("creates the GitHub OIDC roles for the configured repository: plans from pull requests, applies from environments", () => {
+    const roles = Object.fromEntries(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => [r.name, JSON.parse(r.assume_role_policy).Statement[0]]));
+    expect(Object.keys(roles).sort()).toEqual(["acme-bootstrap-github-apply-dev", "acme-bootstrap-github-apply-prod", "acme-bootstrap-github-plan"]);
+    const sub = (name: string) => JSON.stringify(roles[name].Condition);
+    expect(sub("acme-bootstrap-github-plan")).toContain("repo:acme-corp/platform:pull_request");
+    expect(sub("acme-bootstrap-github-apply-prod")).toContain("repo:acme-corp/platform:environment:prod");
+    expect(sub("acme-bootstrap-github-apply-prod")).not.toContain("refs/heads/main");
+    expect(sub("acme-bootstrap-github-apply-prod")).not.toContain("pull_request");
+    expect(onlyResource(json, "aws_iam_openid_connect_provider").url).toBe("https://token.actions.githubusercontent.com");
+    expect(Object.keys(json.output ?? {})).toEqual(expect.arrayContaining(["github_plan_role_arn", "github_apply_role_arns"]));
+  });
+
   it("is tagged as the bootstrap environment", () => {
     expect(synth).toHaveProviderWithProperties(AwsProvider, {
       default_tags: [{ tags: { Project: "acme", Environment: "bootstrap", ManagedBy: "cdktf" } }],

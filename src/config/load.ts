@@ -81,6 +81,9 @@ export function loadEnvironments(sources: readonly EnvironmentSource[]): Environ
           "the bootstrap stack creates the state backend in one account",
       );
     }
+    if (JSON.stringify(config.github) !== JSON.stringify(first.config.github)) {
+      problems.push(`${file}: github: differs from ${first.file}; one repository deploys every workspace`);
+    }
     if (config.state.region !== first.config.state.region) {
       problems.push(
         `${file}: state.region: ${config.state.region} differs from ${first.config.state.region} in ${first.file}; ` +

@@ -406,6 +406,21 @@ const domain = z
   })
   .strict();
 
+const github = z
+  .object({
+    /** Repository owner (user or organisation), exactly as GitHub spells it. */
+    owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/, "must be a GitHub user or organisation name"),
+    /** Repository name. */
+    repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository name").refine((r) => r !== "." && r !== "..", "must be a GitHub repository name"),
+    mainBranch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name").default("main"),
+    /** Use the account's existing GitHub OIDC provider instead of creating one. */
+    existingProviderArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "must be the ARN of the account's GitHub OIDC provider")
+      .optional(),
+  })
+  .strict();
+
 export const environmentSchema = z
   .object({
     /** Project name: the first part of every physical name. */
@@ -462,6 +477,8 @@ export const environmentSchema = z
     domain: domain.optional(),
     /** Monitoring, audit, edge protection and backups. */
     operations: operations.default({}),
+    /** The GitHub repository whose Actions deploy this platform through OIDC (same in every environment). */
+    github: github.optional(),
   })
   .strict()
   .superRefine((env, ctx) => {

@@ -1,7 +1,9 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { GithubOidc } from "../../modules/github-oidc";
 import { SecureBucket } from "../../modules/s3-bucket";
+import { stateKey } from "../lib/backend";
 import type { EnvironmentConfig } from "../config/schema";
 import { platformProvider } from "../lib/provider";
 
@@ -17,11 +19,13 @@ export interface BootstrapStackProps {
 /**
  * Creates what the workspaces' S3 backends need, with local state: each distinct state bucket
  * (versioned, KMS-encrypted, private, TLS-only) and lock table (on-demand, point-in-time recovery,
- * encrypted). Apply it once before any workspace; both resources refuse to be destroyed.
+ * encrypted), and, when the environments name a GitHub repository, the OIDC provider and the roles
+ * its workflows assume. Apply it once before any workspace; bucket and table refuse to be destroyed.
  */
 export class BootstrapStack extends TerraformStack {
   readonly buckets: SecureBucket[] = [];
   readonly lockTables: DynamodbTable[] = [];
+  readonly github?: GithubOidc;
 
   constructor(scope: Construct, props: BootstrapStackProps) {
     super(scope, BOOTSTRAP_STACK);
@@ -66,5 +70,32 @@ export class BootstrapStack extends TerraformStack {
       this.lockTables.push(table);
       new TerraformOutput(this, `lock_table_${i}`, { value: table.name, description: "Terraform state lock table" });
     });
+
+    if (first.github) {
+      const gh = first.github;
+      this.github = new GithubOidc(this, "github-oidc", {
+        naming: { project: first.project, environment: BOOTSTRAP_STACK },
+        region: first.state.region,
+        accountId: first.accountId,
+        repository: { owner: gh.owner, name: gh.repository },
+        mainBranch: gh.mainBranch,
+        ...(gh.existingProviderArn ? { createProvider: false, providerArn: gh.existingProviderArn } : {}),
+        // Apply roles trust only jobs running in the matching GitHub environment, whose protection
+        // rules (branch restriction, reviewers for prod) then always apply.
+        trustMainBranch: false,
+        workspaces: props.environments.map((e) => ({
+          name: e.name,
+          stateBucket: e.state.bucket,
+          lockTable: e.state.lockTable,
+          stateKey: stateKey(e),
+        })),
+      });
+      new TerraformOutput(this, "github_oidc_provider_arn", { value: this.github.providerArn, description: "GitHub OIDC identity provider" });
+      new TerraformOutput(this, "github_plan_role_arn", { value: this.github.planRoleArn, description: "Role pull-request plans assume (repository variable AWS_PLAN_ROLE_ARN)" });
+      new TerraformOutput(this, "github_apply_role_arns", {
+        value: this.github.applyRoleArns,
+        description: "Apply role per workspace (environment variable AWS_APPLY_ROLE_ARN of each GitHub environment)",
+      });
+    }
   }
 }
