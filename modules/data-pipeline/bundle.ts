@@ -111,11 +111,17 @@ export function bundleHandlerCode(): { code: string; inputs: string[] } {
   return { code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs).sort() };
 }
 
-/** Writes (if missing) the zip package of a bundle and describes both. */
+/**
+ * Writes (if missing) the zip package of a bundle and describes both. The folder is named by the
+ * bundle's hash and the package is written atomically, so an existing package is this bundle's.
+ */
 function withPackage(directory: string, code: Buffer, sha256: string): LambdaBundle {
   const packagePath = join(directory, PACKAGE_FILE);
-  const zip = zipFiles([{ name: BUNDLE_FILE, data: code }]);
-  if (!existsSync(packagePath) || !readFileSync(packagePath).equals(zip)) {
+  let zip: Buffer;
+  if (existsSync(packagePath)) {
+    zip = readFileSync(packagePath);
+  } else {
+    zip = zipFiles([{ name: BUNDLE_FILE, data: code }]);
     writeAtomically(packagePath, zip, FIXED_MTIME);
   }
   return {
