@@ -6,7 +6,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformOutput } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { AuditTrail, KEY_ADMINISTRATION_ACTIONS, type AuditTrailProps } from "../modules/audit";
+import { AuditTrail, type AuditTrailProps } from "../modules/audit";
+import { KEY_ADMINISTRATION_ACTIONS } from "../src/lib/iam";
 import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
 
 const TRAIL_ARN = `arn:aws:cloudtrail:eu-west-1:${TEST_ACCOUNT}:trail/acme-test-trail`;

@@ -6,7 +6,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { TerraformOutput } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { KEY_ADMINISTRATION_ACTIONS } from "../modules/audit";
+import { KEY_ADMINISTRATION_ACTIONS } from "../src/lib/iam";
 import { AuroraPostgres } from "../modules/aurora";
 import { BackupPlan, backupScheduleProblem, type BackupPlanProps } from "../modules/backup";
 import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";

@@ -7,12 +7,12 @@ import { TerraformOutput, TerraformVariable } from "cdktf";
 import { describe, expect, it } from "vitest";
 import {
   ALB_5XX_RATE_EXPRESSION,
-  KEY_ADMIN_ACTIONS,
   PlatformMonitoring,
   percentileProblem,
   type DashboardWidget,
   type PlatformMonitoringProps,
 } from "../modules/monitoring";
+import { KEY_ADMINISTRATION_ACTIONS } from "../src/lib/iam";
 import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
 
 const ALB = "app/acme-test-alb/50dc6c495c0c9188";
@@ -102,10 +102,10 @@ describe("PlatformMonitoring alerts topic", () => {
     const policy = JSON.parse(onlyResource(json, "aws_kms_key").policy);
     expect(policy.Statement).toEqual([
       {
-        Sid: "AccountAdministersKey",
+        Sid: "EnableAccountAdministration",
         Effect: "Allow",
         Principal: { AWS: `arn:aws:iam::${TEST_ACCOUNT}:root` },
-        Action: [...KEY_ADMIN_ACTIONS],
+        Action: [...KEY_ADMINISTRATION_ACTIONS],
         Resource: "*",
       },
       {

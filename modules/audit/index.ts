@@ -5,13 +5,11 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "../../src/config/schema";
-import { partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
+import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
+import { keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement, regionalServicePrincipal } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
-import { keyAdministrationStatement, regionalServicePrincipal } from "./key-policy";
 
-export { KEY_ADMINISTRATION_ACTIONS, keyAdministrationStatement, regionalServicePrincipal } from "./key-policy";
 
 /** Longest CloudTrail trail name (3-128 characters). Candidate for `NAME_LIMITS.cloudtrail`. */
 export const TRAIL_NAME_LIMIT = 128;

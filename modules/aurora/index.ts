@@ -12,7 +12,7 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { ContainerSecret, SecretReadGrants } from "../ecs-task";
-import { LOG_RETENTION_DAYS } from "../../src/config/schema";
+import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 
 /** The port every Aurora PostgreSQL cluster of the platform listens on. */

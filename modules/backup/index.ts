@@ -8,9 +8,8 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { partitionOf, policyDocument } from "../../src/lib/iam";
+import { keyAdministrationStatement, partitionOf, policyDocument, regionalServicePrincipal } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
-import { keyAdministrationStatement, regionalServicePrincipal } from "../audit/key-policy";
 import { scheduleProblem } from "../scheduled-task/schedule";
 
 /**

@@ -16,8 +16,8 @@ import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-re
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "../../src/config/schema";
-import { partitionOf, policyDocument, serviceTrustPolicy, type PolicyStatement } from "../../src/lib/iam";
+import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
+import { denyInsecureQueueTransport, partitionOf, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
 import { handlerBundle, LAMBDA_RUNTIME } from "./bundle";
@@ -191,17 +191,6 @@ function checkCapacity(field: string, value: string | undefined, unit: "vCPU" | 
   }
 }
 
-/** The TLS-only deny every queue policy starts with. */
-function denyInsecureQueueTransport(queueArn: string): PolicyStatement {
-  return {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "sqs:*",
-    Resource: queueArn,
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  };
-}
 
 /**
  * The event-driven ingestion pipeline: an upload to the landing bucket (under a configured prefix,

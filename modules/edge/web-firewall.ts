@@ -5,7 +5,7 @@ import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-as
 import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "../../src/config/schema";
+import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { partitionOf, policyDocument } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 

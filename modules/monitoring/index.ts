@@ -11,7 +11,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
-import { partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
+import { denyWithoutTls, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 import { physicalName, type NameContext } from "../../src/lib/naming";
 import { ALB_5XX_RATE_EXPRESSION, dashboardBody, type DashboardTier } from "./dashboard";
 
@@ -26,32 +26,6 @@ const DASHBOARD_NAME_LIMIT = 255;
 const MAX_ALARM_WINDOW_SECONDS = 86_400;
 /** SQS keeps a message at most 14 days, so an older "oldest message" cannot exist. */
 const MAX_QUEUE_AGE_SECONDS = 1_209_600;
-
-/** The key actions the account (through IAM) may use to administer the alerts key: no data-plane use. */
-export const KEY_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion",
-  "kms:CreateAlias",
-  "kms:DeleteAlias",
-  "kms:DescribeKey",
-  "kms:DisableKey",
-  "kms:DisableKeyRotation",
-  "kms:EnableKey",
-  "kms:EnableKeyRotation",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListGrants",
-  "kms:ListKeyPolicies",
-  "kms:ListKeyRotations",
-  "kms:ListResourceTags",
-  "kms:PutKeyPolicy",
-  "kms:RevokeGrant",
-  "kms:RotateKeyOnDemand",
-  "kms:ScheduleKeyDeletion",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:UpdateAlias",
-  "kms:UpdateKeyDescription",
-] as const;
 
 /** What CloudWatch needs on the topic's key to publish to an SSE-KMS topic. */
 export const CLOUDWATCH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"] as const;
@@ -887,13 +861,7 @@ export class PlatformMonitoring extends Construct {
 /** The key policy: the account administers the key through IAM; CloudWatch may use it for this topic only. */
 export function alertsKeyPolicy(partition: string, accountId: string, topicArn: string): PolicyStatement[] {
   return [
-    {
-      Sid: "AccountAdministersKey",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-      Action: [...KEY_ADMIN_ACTIONS],
-      Resource: "*",
-    },
+    keyAdministrationStatement(partition, accountId),
     {
       Sid: "CloudWatchAlarmsEncryptNotifications",
       Effect: "Allow",
@@ -924,14 +892,7 @@ export function alertsTopicPolicy(topicArn: string, accountId: string, alarmArnP
         ArnLike: { "aws:SourceArn": alarmArnPattern },
       },
     },
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "sns:Publish",
-      Resource: topicArn,
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
+    denyWithoutTls("sns:Publish", topicArn),
   ];
 }
 

@@ -6,7 +6,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
-import { partitionOf, policyDocument, serviceTrustPolicy, type PolicyStatement } from "../../src/lib/iam";
+import { denyInsecureQueueTransport, partitionOf, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { capacityProviderStrategy, type CapacityStrategy } from "../ecs-alb/cluster";
 import { FargateTask, TaskSecurityGroup, type ContainerSecret, type SecretReadGrants } from "../ecs-task";
@@ -203,14 +203,7 @@ export class ScheduledTask extends Construct {
     new SqsQueuePolicy(this, "dlq-policy", {
       queueUrl: this.deadLetterQueue.url,
       policy: policyDocument([
-        {
-          Sid: "DenyInsecureTransport",
-          Effect: "Deny",
-          Principal: "*",
-          Action: "sqs:*",
-          Resource: this.deadLetterQueue.arn,
-          Condition: { Bool: { "aws:SecureTransport": "false" } },
-        },
+        denyInsecureQueueTransport(this.deadLetterQueue.arn),
       ]),
     });
 

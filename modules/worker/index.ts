@@ -9,8 +9,8 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "../../src/config/schema";
-import { policyDocument, type PolicyStatement } from "../../src/lib/iam";
+import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
+import { denyInsecureQueueTransport, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { capacityProviderStrategy, serviceScalableTarget, type CapacityStrategy } from "../ecs-alb";
 import { FargateTask, TaskSecurityGroup, fargateSizeProblem, type ContainerSecret, type SecretReadGrants } from "../ecs-task";
@@ -314,15 +314,7 @@ export class CeleryWorker extends Construct {
       new SqsQueuePolicy(this, key, {
         queueUrl: queue.url,
         policy: policyDocument([
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            // A deny: every SQS action, so no action is reachable without TLS.
-            Action: "sqs:*",
-            Resource: queue.arn,
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
+          denyInsecureQueueTransport(queue.arn),
         ]),
       });
     }

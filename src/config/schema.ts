@@ -3,11 +3,9 @@ import { fargateSizeProblem } from "../../modules/ecs-task";
 import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
 import { scheduleProblem, timeZoneProblem } from "../../modules/scheduled-task/schedule";
 import { parseCidr } from "../lib/cidr";
+import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
 
-/** Retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export { LOG_RETENTION_DAYS };
 
 /** The most availability zones the subnet layout reserves room for (see modules/vpc). */
 export const MAX_AZS = 4;
@@ -15,7 +13,7 @@ export const MAX_AZS = 4;
 const logRetentionDays = z
   .number()
   .int()
-  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+  .refine(isLogRetention, {
     message: `must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
   });
 

@@ -49,14 +49,71 @@ export function serviceTrustPolicy(service: string, accountId: string, sourceArn
   ]);
 }
 
-/** Denies any request to the bucket that does not use TLS (CKV_AWS / AwsSolutions-S10). */
-export function denyInsecureTransport(bucketArn: string): PolicyStatement {
+/** A resource-policy statement denying `action` on `resource` to any request made without TLS. */
+export function denyWithoutTls(action: string, resource: string | string[]): PolicyStatement {
   return {
     Sid: "DenyInsecureTransport",
     Effect: "Deny",
     Principal: "*",
-    Action: "s3:*",
-    Resource: [bucketArn, `${bucketArn}/*`],
+    Action: action,
+    Resource: resource,
     Condition: { Bool: { "aws:SecureTransport": "false" } },
   };
+}
+
+/** Denies any request to the bucket that does not use TLS (AwsSolutions-S10). */
+export function denyInsecureTransport(bucketArn: string): PolicyStatement {
+  return denyWithoutTls("s3:*", [bucketArn, `${bucketArn}/*`]);
+}
+
+/** Denies every SQS action on the queue without TLS (a deny, so `sqs:*` grants nothing). */
+export function denyInsecureQueueTransport(queueArn: string): PolicyStatement {
+  return denyWithoutTls("sqs:*", queueArn);
+}
+
+/**
+ * What the account (through IAM policies) may do to administer a customer-managed key, listed
+ * explicitly instead of `kms:*`: state, rotation, policy, aliases, tags, grants and deletion. Using
+ * the key is granted separately, per service, by the module that owns it. `kms:PutKeyPolicy` must
+ * stay: without it KMS refuses the policy (lockout check) and nobody could repair it later.
+ */
+export const KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+];
+
+/** The key-policy statement that lets the account's IAM principals administer the key. */
+export function keyAdministrationStatement(partition: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "EnableAccountAdministration",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+    Action: [...KEY_ADMINISTRATION_ACTIONS],
+    Resource: "*",
+  };
+}
+
+/** A regional service principal (`logs.<region>.amazonaws.com`, `.com.cn` in China). */
+export function regionalServicePrincipal(service: string, region: string): string {
+  return `${service}.${region}.${region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com"}`;
 }
