@@ -11,8 +11,6 @@ import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/namin
 import { SecureBucket } from "../s3-bucket";
 
 
-/** Longest CloudTrail trail name (3-128 characters). Candidate for `NAME_LIMITS.cloudtrail`. */
-export const TRAIL_NAME_LIMIT = 128;
 
 const CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com";
 
@@ -114,7 +112,7 @@ export class AuditTrail extends Construct {
     }
 
     const partition = partitionOf(region);
-    const name = physicalName(naming, "trail", { maxLength: TRAIL_NAME_LIMIT });
+    const name = physicalName(naming, "trail", { maxLength: NAME_LIMITS.cloudTrail });
     if (!/^[a-z0-9]/.test(name) || name.length < 3) {
       fail(`the trail name must start with a letter or digit and have at least 3 characters, got "${name}"`);
     }

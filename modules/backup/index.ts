@@ -16,7 +16,6 @@ import { scheduleProblem } from "../scheduled-task/schedule";
  * Longest AWS Backup vault, plan and selection name (vaults 2-50 of `[A-Za-z0-9_-]`, plans and
  * selections 1-50 of `[A-Za-z0-9_.-]`). Candidate for `NAME_LIMITS.backup`.
  */
-export const BACKUP_NAME_LIMIT = 50;
 
 /** Minutes after the scheduled time a backup must start, and must finish, or it is cancelled. */
 export const BACKUP_START_WINDOW_MINUTES = 60;
@@ -195,7 +194,7 @@ export class BackupPlan extends Construct {
     }
 
     const partition = partitionOf(region);
-    const name = (component: string) => physicalName(naming, component, { maxLength: BACKUP_NAME_LIMIT });
+    const name = (component: string) => physicalName(naming, component, { maxLength: NAME_LIMITS.backupVaultOrPlan });
     const vaultName = name("backup");
 
     if (props.kmsKeyArn) {

@@ -36,8 +36,6 @@ export const JOB_LOGS_PREFIX = "logs/";
 export const DEFAULT_EMR_RELEASE_LABEL = "emr-7.5.0";
 /** Default Spark settings: fetch the PostgreSQL JDBC driver from Maven Central (through the NAT gateway). */
 export const DEFAULT_SPARK_SUBMIT_PARAMETERS = "--conf spark.jars.packages=org.postgresql:postgresql:42.7.4";
-/** EMR Serverless application names are 1-64 characters (not in NAME_LIMITS yet). */
-const EMR_APPLICATION_NAME_LIMIT = 64;
 /** SQS keeps messages at most 14 days; the DLQ keeps them that long. */
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 /** The ingest queue keeps messages 4 days (shorter than the DLQ, which keeps the original enqueue time). */
@@ -419,7 +417,7 @@ export class DataPipeline extends Construct {
     const sgName = name("emr", NAME_LIMITS.securityGroup);
     this.securityGroup = new SecurityGroup(this, "security-group", {
       name: sgName,
-      description: `Spark workers of ${name("", EMR_APPLICATION_NAME_LIMIT)}: HTTPS out and PostgreSQL to the database only`,
+      description: `Spark workers of ${name("", NAME_LIMITS.emrServerlessApplication)}: HTTPS out and PostgreSQL to the database only`,
       vpcId: props.vpcId,
       tags: { Name: sgName },
     });
@@ -442,7 +440,7 @@ export class DataPipeline extends Construct {
     });
 
     this.application = new EmrserverlessApplication(this, "application", {
-      name: name("", EMR_APPLICATION_NAME_LIMIT),
+      name: name("", NAME_LIMITS.emrServerlessApplication),
       type: "spark",
       releaseLabel,
       autoStartConfiguration: { enabled: true },

@@ -9,8 +9,6 @@ import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { partitionOf, policyDocument } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 
-/** Longest WAFv2 web ACL name (1-128 characters). Candidate for `NAME_LIMITS.wafv2WebAcl`. */
-export const WEB_ACL_NAME_LIMIT = 128;
 
 /** WAF only delivers logs to destinations whose name starts with this. */
 export const WAF_LOG_PREFIX = "aws-waf-logs-";
@@ -110,7 +108,7 @@ export class WebFirewall extends Construct {
       fail(`commonRuleSetCountOnly has duplicates: ${countOnly.join(", ")}`);
     }
 
-    const name = physicalName(naming, "waf", { maxLength: WEB_ACL_NAME_LIMIT });
+    const name = physicalName(naming, "waf", { maxLength: NAME_LIMITS.wafWebAcl });
     const partition = partitionOf(region);
 
     const rules: Wafv2WebAclRule[] = [];

@@ -12,16 +12,12 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import { denyWithoutTls, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
-import { physicalName, type NameContext } from "../../src/lib/naming";
+import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { ALB_5XX_RATE_EXPRESSION, dashboardBody, type DashboardTier } from "./dashboard";
 
 export * from "./dashboard";
 
-/** CloudWatch limits that matter here. */
-const ALARM_NAME_LIMIT = 255;
 const ALARM_DESCRIPTION_LIMIT = 1024;
-const SNS_TOPIC_NAME_LIMIT = 256;
-const DASHBOARD_NAME_LIMIT = 255;
 /** An alarm may look back at most one day (periods x evaluation periods) for periods under an hour. */
 const MAX_ALARM_WINDOW_SECONDS = 86_400;
 /** SQS keeps a message at most 14 days, so an older "oldest message" cannot exist. */
@@ -451,7 +447,7 @@ export class PlatformMonitoring extends Construct {
     const partition = partitionOf(props.region);
 
     // --- Alerts topic and its key -------------------------------------------------------------
-    this.topicName = physicalName(props.naming, "alerts", { maxLength: SNS_TOPIC_NAME_LIMIT });
+    this.topicName = physicalName(props.naming, "alerts", { maxLength: NAME_LIMITS.snsTopic });
     // Built from parts (not `topic.arn`) so the key policy does not depend on the topic that uses the key.
     const topicArn = `arn:${partition}:sns:${props.region}:${props.accountId}:${this.topicName}`;
     // Alarms of this environment only: every alarm name starts with `<project>-<env>-`.
@@ -514,7 +510,7 @@ export class PlatformMonitoring extends Construct {
     this.alarmDescriptions = Object.fromEntries(this.alarms.map((a) => [a.name, `${a.meaning} ${a.action}`]));
 
     // --- Dashboard ----------------------------------------------------------------------------
-    this.dashboardName = physicalName(props.naming, "platform", { maxLength: DASHBOARD_NAME_LIMIT });
+    this.dashboardName = physicalName(props.naming, "platform", { maxLength: NAME_LIMITS.cloudWatchDashboard });
     this.dashboard = new CloudwatchDashboard(this, "dashboard", {
       dashboardName: this.dashboardName,
       dashboardBody: dashboardBody({
@@ -816,7 +812,7 @@ export class PlatformMonitoring extends Construct {
   }
 
   private alarm(spec: AlarmSpec): void {
-    const name = physicalName(this.naming, spec.component, { maxLength: ALARM_NAME_LIMIT });
+    const name = physicalName(this.naming, spec.component, { maxLength: NAME_LIMITS.cloudWatchAlarm });
     if (this.created.some((a) => a.name === name)) fail(`two alarms would be named "${name}" (rename one of the resources)`);
     const evaluation = spec.profile === "sustained" ? this.sustained : this.events;
     const description = `${spec.meaning} ${spec.action}`.slice(0, ALARM_DESCRIPTION_LIMIT);

@@ -18,7 +18,6 @@ export { scheduleProblem, timeZoneProblem } from "./schedule";
  * Longest EventBridge Scheduler schedule name (1-64 of `[0-9a-zA-Z-_.]`).
  * Candidate for `NAME_LIMITS.schedulerSchedule` in src/lib/naming.ts.
  */
-export const SCHEDULE_NAME_LIMIT = 64;
 
 /** Range of `message_retention_seconds` SQS accepts. */
 const SQS_RETENTION_SECONDS = { min: 60, max: 1_209_600 } as const;
@@ -262,7 +261,7 @@ export class ScheduledTask extends Construct {
     });
 
     this.schedule = new SchedulerSchedule(this, "schedule", {
-      name: name("", SCHEDULE_NAME_LIMIT),
+      name: name("", NAME_LIMITS.schedulerSchedule),
       description: `Runs ${this.task.family} on ${props.schedule} (${timeZone})`,
       scheduleExpression: props.schedule,
       scheduleExpressionTimezone: timeZone,

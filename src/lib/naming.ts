@@ -52,4 +52,12 @@ export const NAME_LIMITS = {
   securityGroup: 255,
   sqsQueue: 80,
   lambdaFunction: 64,
+  schedulerSchedule: 64,
+  emrServerlessApplication: 64,
+  cloudWatchAlarm: 255,
+  cloudWatchDashboard: 255,
+  snsTopic: 256,
+  cloudTrail: 128,
+  wafWebAcl: 128,
+  backupVaultOrPlan: 50,
 } as const;
