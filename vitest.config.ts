@@ -6,8 +6,11 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
-    // Synthesizing stacks is CPU-bound; the machine has two cores.
+    // Synthesizing stacks is CPU-bound; the machine has two cores. Test files share each worker's
+    // module cache (cdktf and the provider classes load once per worker, not once per file); no
+    // suite keeps global state between files.
     pool: "forks",
+    poolOptions: { forks: { isolate: false } },
     testTimeout: 30_000,
     hookTimeout: 180_000,
   },
