@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { environmentSources } from "../environments";
 import { buildApp, checkPolicies } from "./app";
 import { formatViolation } from "./aspects/policy";
@@ -40,6 +41,11 @@ function main(): void {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     return fail(violations.map(formatViolation));
   }
+  // Start from empty stack folders: a JSON synth after an HCL one (or the reverse) must not leave
+  // both cdk.tf and cdk.tf.json side by side, which Terraform would load together.
+  const stacks = join(outdir, "stacks");
+  rmSync(stacks, { recursive: true, force: true });
+  mkdirSync(stacks, { recursive: true });
   platform.app.synth();
 }
 

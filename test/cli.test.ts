@@ -46,6 +46,18 @@ describe("synth entry point", () => {
     expect(dev.terraform.backend.s3.key).toBe("acme/dev/terraform.tfstate");
   });
 
+  it("replaces earlier output instead of mixing it (HCL after JSON leaves no cdk.tf.json behind)", () => {
+    const dir = copyOfApp();
+    expect(synth(dir).status).toBe(0);
+    const hcl = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "src/main.ts"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", SYNTH_HCL_OUTPUT: "true" },
+    });
+    expect(hcl.status).toBe(0);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks", "dev")).filter((f) => f.startsWith("cdk.tf"))).toEqual(["cdk.tf"]);
+  });
+
   it("refuses bad config with one line per problem, exit code 1, no stack trace and no output", () => {
     const dir = copyOfApp();
     edit(dir, "environments/dev.ts", `cidr: "10.10.0.0/16"`, `cidr: "10.0.0.0/8"`);
