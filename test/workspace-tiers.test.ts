@@ -84,6 +84,18 @@ describe("web tasks get the database through ECS secrets, never plain environmen
   });
 });
 
+describe("services wait for the cluster's capacity providers", () => {
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ] as const)("%s", (_name, json) => {
+    const association = Object.keys(resourcesOf(json, "aws_ecs_cluster_capacity_providers"))[0];
+    for (const service of Object.values(resourcesOf(json, "aws_ecs_service"))) {
+      expect(service.depends_on).toContain(`aws_ecs_cluster_capacity_providers.${association}`);
+    }
+  });
+});
+
 describe("migration task", () => {
   it("runs the configured command with the application image and a long stop timeout", () => {
     const container = containerOf(dev, "acme-dev-migrate");

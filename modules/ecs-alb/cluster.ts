@@ -51,6 +51,11 @@ export class FargateCluster extends Construct {
   readonly clusterName: string;
   readonly clusterArn: string;
   readonly execLogGroupName: string;
+  /**
+   * The capacity-provider association. Services with a capacity provider strategy must be created
+   * after it (pass it in their `dependsOn`), or ECS refuses the strategy.
+   */
+  readonly capacityProviders: EcsClusterCapacityProviders;
 
   constructor(scope: Construct, id: string, props: FargateClusterProps) {
     super(scope, id);
@@ -72,7 +77,7 @@ export class FargateCluster extends Construct {
     });
     this.clusterName = this.cluster.name;
     this.clusterArn = this.cluster.arn;
-    new EcsClusterCapacityProviders(this, "capacity-providers", {
+    this.capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
       clusterName: this.cluster.name,
       capacityProviders: ["FARGATE", "FARGATE_SPOT"],
       defaultCapacityProviderStrategy: capacityProviderStrategy(props.defaultCapacity),

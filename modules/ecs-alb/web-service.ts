@@ -6,6 +6,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { TaskSecurityGroup, type FargateTask } from "../ecs-task";
@@ -90,6 +91,8 @@ export interface WebServiceProps {
   readonly listenerPriority?: number;
   /** Allow `aws ecs execute-command` into tasks (the task must grant it too). @default false */
   readonly enableExecuteCommand?: boolean;
+  /** Resources the service must be created after, e.g. the cluster's capacity providers. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -205,7 +208,7 @@ export class WebService extends Construct {
       // Autoscaling owns the task count once the service exists.
       lifecycle: { ignoreChanges: ["desired_count"] },
       // The target group must be attached to the load balancer before the service registers tasks.
-      dependsOn: [rule],
+      dependsOn: [rule, ...(props.dependsOn ?? [])],
     });
     this.serviceName = this.service.name;
 

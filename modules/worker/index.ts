@@ -7,7 +7,7 @@ import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
-import { Token } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { denyInsecureQueueTransport, policyDocument, type PolicyStatement } from "../../src/lib/iam";
@@ -133,6 +133,8 @@ export interface CeleryWorkerProps {
   readonly cpuTargetPercent?: number;
   /** Roles (names) that may send to the queue; each gets an inline policy, as {@link CeleryWorker.grantSend}. @default none */
   readonly producerRoleNames?: readonly string[];
+  /** Resources the service must be created after, e.g. the cluster's capacity providers. @default [] */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** The SQS queue name of worker `name`: `<project>-<env>-<name>` (for the command's `-Q`). */
@@ -390,7 +392,7 @@ export class CeleryWorker extends Construct {
       // Autoscaling owns the task count once the service exists.
       lifecycle: { ignoreChanges: ["desired_count"] },
       // Tasks poll the queue as soon as they start: the role must already allow it.
-      dependsOn: [consumePolicy],
+      dependsOn: [consumePolicy, ...(props.dependsOn ?? [])],
     });
     this.serviceName = this.service.name;
 

@@ -207,6 +207,7 @@ export class WorkspaceStack extends TerraformStack {
       healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
       capacity: svc.capacity,
       enableExecuteCommand: svc.enableExecuteCommand,
+      dependsOn: [this.cluster.capacityProviders],
       scaling: {
         minCount: svc.minCount,
         maxCount: svc.maxCount,
@@ -262,6 +263,7 @@ export class WorkspaceStack extends TerraformStack {
         maxCount: spec.maxCount,
         capacity: spec.capacity,
         cpuTargetPercent: spec.cpuTargetPercent,
+        dependsOn: [this.cluster.capacityProviders],
       });
       this.connectToDatabase(`worker-${spec.name}`, worker.tasksSecurityGroup);
       return worker;
