@@ -140,6 +140,17 @@ describe("FargateTask", () => {
   it("leaves the task role empty unless granted, and grants the ECS Exec channels on request", () => {
     expect(policyOf(json, roleByName(json, "-web-task"))).toEqual([]);
     const exec = task({ enableExecuteCommand: true }).json;
+    // The exec agent needs writable paths even though the root filesystem stays read-only.
+    const definition = onlyResource(exec, "aws_ecs_task_definition");
+    expect(definition.volume.map((v: { name: string }) => v.name)).toEqual(["scratch", "exec-managed-agents", "exec-ssm-state", "exec-ssm-logs"]);
+    const [execContainer] = JSON.parse(definition.container_definitions);
+    expect(execContainer.readonlyRootFilesystem).toBe(true);
+    expect(execContainer.mountPoints.map((m: { containerPath: string }) => m.containerPath)).toEqual([
+      "/tmp",
+      "/managed-agents",
+      "/var/lib/amazon/ssm",
+      "/var/log/amazon/ssm",
+    ]);
     const statements = policyOf(exec, roleByName(exec, "-web-task"));
     expect(statements).toHaveLength(1);
     expect(statements[0].Action).toEqual([

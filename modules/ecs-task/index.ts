@@ -203,6 +203,15 @@ export class FargateTask extends Construct {
     }
 
     const readonlyRoot = props.readonlyRootFilesystem ?? true;
+    // ECS Exec's agent writes to these paths; with a read-only root they must be writable volumes.
+    const execVolumes =
+      props.enableExecuteCommand && readonlyRoot
+        ? [
+            { name: "exec-managed-agents", path: "/managed-agents" },
+            { name: "exec-ssm-state", path: "/var/lib/amazon/ssm" },
+            { name: "exec-ssm-logs", path: "/var/log/amazon/ssm" },
+          ]
+        : [];
     const environment = Object.entries(props.environment ?? {})
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => ({ name, value }));
@@ -216,7 +225,10 @@ export class FargateTask extends Construct {
       secrets: [...secrets].sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
       readonlyRootFilesystem: readonlyRoot,
       privileged: false,
-      mountPoints: [{ sourceVolume: "scratch", containerPath: props.scratchPath ?? "/tmp", readOnly: false }],
+      mountPoints: [
+        { sourceVolume: "scratch", containerPath: props.scratchPath ?? "/tmp", readOnly: false },
+        ...execVolumes.map((v) => ({ sourceVolume: v.name, containerPath: v.path, readOnly: false })),
+      ],
       linuxParameters: { initProcessEnabled: true },
       stopTimeout,
       logConfiguration: {
@@ -238,7 +250,7 @@ export class FargateTask extends Construct {
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
-      volume: [{ name: "scratch" }],
+      volume: [{ name: "scratch" }, ...execVolumes.map((v) => ({ name: v.name }))],
       containerDefinitions: JSON.stringify([container]),
     });
     this.taskDefinitionArn = this.taskDefinition.arn;
