@@ -1,9 +1,26 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { environmentSources } from "../environments";
 import { buildApp, checkPolicies } from "./app";
 import { formatViolation } from "./aspects/policy";
 import { ConfigError, loadEnvironments } from "./config/load";
+
+/** What synthesis writes into a stack folder; everything else there (state, .terraform/) is the user's. */
+const GENERATED = ["cdk.tf", "cdk.tf.json", "metadata.json", "assets"];
+
+/**
+ * Removes earlier generated files from every stack folder, so a JSON synth after an HCL one (or the
+ * reverse) never leaves cdk.tf and cdk.tf.json side by side, which Terraform would load together.
+ * Terraform state, lock files and `.terraform/` stay: the bootstrap stack keeps its local state here.
+ */
+function removeGeneratedFiles(stacksDir: string): void {
+  if (!existsSync(stacksDir)) return;
+  for (const stack of readdirSync(stacksDir)) {
+    for (const file of GENERATED) {
+      rmSync(join(stacksDir, stack, file), { recursive: true, force: true });
+    }
+  }
+}
 
 function fail(lines: string[]): void {
   for (const line of lines) {
@@ -41,11 +58,7 @@ function main(): void {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     return fail(violations.map(formatViolation));
   }
-  // Start from empty stack folders: a JSON synth after an HCL one (or the reverse) must not leave
-  // both cdk.tf and cdk.tf.json side by side, which Terraform would load together.
-  const stacks = join(outdir, "stacks");
-  rmSync(stacks, { recursive: true, force: true });
-  mkdirSync(stacks, { recursive: true });
+  removeGeneratedFiles(join(outdir, "stacks"));
   platform.app.synth();
 }
 

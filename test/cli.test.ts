@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -56,6 +56,20 @@ describe("synth entry point", () => {
     });
     expect(hcl.status).toBe(0);
     expect(readdirSync(join(dir, "cdktf.out", "stacks", "dev")).filter((f) => f.startsWith("cdk.tf"))).toEqual(["cdk.tf"]);
+  });
+
+  it("never deletes Terraform state kept in a stack folder (bootstrap uses a local backend)", () => {
+    const dir = copyOfApp();
+    expect(synth(dir).status).toBe(0);
+    const bootstrap = join(dir, "cdktf.out", "stacks", "bootstrap");
+    writeFileSync(join(bootstrap, "terraform.tfstate"), '{"version":4}');
+    mkdirSync(join(bootstrap, ".terraform"));
+    writeFileSync(join(bootstrap, ".terraform.lock.hcl"), "# lock");
+    expect(synth(dir).status).toBe(0);
+    expect(readFileSync(join(bootstrap, "terraform.tfstate"), "utf8")).toBe('{"version":4}');
+    expect(existsSync(join(bootstrap, ".terraform"))).toBe(true);
+    expect(existsSync(join(bootstrap, ".terraform.lock.hcl"))).toBe(true);
+    expect(existsSync(join(bootstrap, "cdk.tf.json"))).toBe(true);
   });
 
   it("refuses bad config with one line per problem, exit code 1, no stack trace and no output", () => {
