@@ -51,7 +51,15 @@ function main(): void {
   }
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const outdirExisted = existsSync(outdir);
-  const platform = buildApp(environments, outdir);
+  let platform;
+  try {
+    platform = buildApp(environments, outdir);
+  } catch (error) {
+    // A module refused its props (a rule the schema cannot see). Same contract as bad config:
+    // one line, no stack trace, nothing written.
+    if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
+    return fail([(error as Error).message.split("\n")[0]]);
+  }
   const violations = checkPolicies(platform).filter((r) => r.outcome === "fail");
   if (violations.length > 0) {
     // cdktf's App creates the output folder up front; leave nothing behind for a refused run.

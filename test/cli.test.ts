@@ -58,6 +58,17 @@ describe("synth entry point", () => {
     expect(readdirSync(join(dir, "cdktf.out", "stacks", "dev")).filter((f) => f.startsWith("cdk.tf"))).toEqual(["cdk.tf"]);
   });
 
+  it("reports a module's refusal as one line, exit code 1, no stack trace and no output", () => {
+    const dir = copyOfApp();
+    edit(dir, "environments/dev.ts", "    alertEmails: [],", "    alertEmails: [],\n    thresholds: { cpuPercent: 150 },");
+    const result = synth(dir);
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: PlatformMonitoring: .*cpuPercent/);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+
   it("never deletes Terraform state kept in a stack folder (bootstrap uses a local backend)", () => {
     const dir = copyOfApp();
     expect(synth(dir).status).toBe(0);

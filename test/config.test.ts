@@ -28,6 +28,7 @@ describe("environment schema", () => {
     ["an octet above 255", (e: any) => (e.network.cidr = "10.300.0.0/16"), `${DEV}: network.cidr: "10.300.0.0/16" has an octet above 255`],
     ["a prefix wider than /16", (e: any) => (e.network.cidr = "10.0.0.0/8"), `${DEV}: network.cidr: prefix /8 is outside the /16-/24 range a VPC may use`],
     ["a prefix narrower than /24", (e: any) => (e.network.cidr = "10.0.0.0/26"), `${DEV}: network.cidr: prefix /26 is outside the /16-/24 range a VPC may use`],
+    ["a /24, whose subnets are too small for a load balancer", (e: any) => (e.network.cidr = "10.0.0.0/24"), `${DEV}: network.cidr: a /24 leaves /28 subnets, smaller than the /27 an Application Load Balancer needs; use /23 or larger`],
     ["host bits", (e: any) => (e.network.cidr = "10.10.1.0/16"), `${DEV}: network.cidr: "10.10.1.0/16" has host bits set (the network address is 10.10.0.0/16)`],
     ["fewer than 2 AZs", (e: any) => (e.availabilityZones = ["us-east-1a"]), `${DEV}: availabilityZones: at least 2 availability zones are needed for high availability`],
     ["more than 4 AZs", (e: any) => (e.availabilityZones = ["a", "b", "c", "d", "e"].map((z) => `us-east-1${z}`)), `${DEV}: availabilityZones: at most 4 availability zones fit the subnet layout`],
@@ -79,6 +80,13 @@ describe("environment schema", () => {
     ["a hosted zone id that is not one", (e: any) => (e.domain = { name: "app.example.com", hostedZoneId: "zone-1" }), `${DEV}: domain.hostedZoneId: must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)`],
     ["an alert address that is not one", (e: any) => (e.operations.alertEmails = ["ops"]), `${DEV}: operations.alertEmails[0]: must be an e-mail address`],
     ["an unknown alarm threshold", (e: any) => (e.operations.thresholds = { cpuPercnt: 70 }), `${DEV}: operations.thresholds: unknown field(s) "cpuPercnt"`],
+    ["overlapping pipeline prefixes", (e: any) => (e.dataPipeline.prefixes = ["incoming/", "incoming/orders/"]), expect.stringMatching(/^environments\/dev\.ts: dataPipeline\.prefixes: .*incoming\/.*incoming\/orders\//)],
+    ["a worker named like the pipeline's queue", (e: any) => (e.workers[0].name = "ingest"), `${DEV}: workers[0].name: "ingest" collides with a name the platform uses (ingest, migrate, task-*, *-dlq)`],
+    ["a worker named like a scheduled task", (e: any) => (e.workers[0].name = "task-nightly-report"), `${DEV}: workers[0].name: "task-nightly-report" collides with a name the platform uses (ingest, migrate, task-*, *-dlq)`],
+    ["a web service named migrate", (e: any) => (e.service.name = "migrate"), `${DEV}: service.name: "migrate" collides with a name the platform uses (migrate, ingest, worker-*, task-*)`],
+    ["a reserved master user name", (e: any) => (e.database.masterUsername = "rdsadmin"), `${DEV}: database.masterUsername: "rdsadmin" is reserved by PostgreSQL or RDS`],
+    ["reader autoscaling with a single instance", (e: any) => (e.database.readerAutoscaling = { minReaders: 1, maxReaders: 2 }), `${DEV}: database.readerAutoscaling: reader autoscaling needs instanceCount of at least 2 (a writer and a reader to scale from)`],
+    ["0 ACU on a version that cannot pause", (e: any) => Object.assign(e.database, { minCapacity: 0, engineVersion: "15.4" }), `${DEV}: database.minCapacity: 0 ACU needs Aurora PostgreSQL 16.3, 15.7, 14.12, 13.15 or later (engineVersion is 15.4)`],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);
   });
@@ -106,7 +114,7 @@ describe("production guardrails", () => {
   };
 
   it("needs at least two database instances in production", () => {
-    expect(prodProblems((e) => (e.database.instanceCount = 1))).toEqual([
+    expect(prodProblems((e) => Object.assign(e.database, { instanceCount: 1, readerAutoscaling: undefined }))).toEqual([
       `${PROD}: database.instanceCount: production: needs at least 2 database instances (writer and a reader in another AZ)`,
     ]);
   });

@@ -139,6 +139,14 @@ describe("dev and prod differ as configured", () => {
     expect(onlyResource(dev, "aws_lb").access_logs).toBeUndefined();
   });
 
+  it("a provisioned instance class drops the Serverless v2 capacity settings", () => {
+    const { prod: provisioned } = synthWorkspaces((envs) => (envs[1].database.instanceClass = "db.r6g.large"));
+    expect(onlyResource(provisioned, "aws_rds_cluster").serverlessv2_scaling_configuration).toBeUndefined();
+    expect(Object.values(resourcesOf(provisioned, "aws_rds_cluster_instance")).map((i) => i.instance_class)).toEqual(["db.r6g.large", "db.r6g.large"]);
+    // No ACU alarm without Serverless v2.
+    expect(Object.values(resourcesOf(provisioned, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name)).not.toContain("acme-prod-db-acu-utilization");
+  });
+
   it("a certificate switches the listener to HTTPS and the service URL to https", () => {
     const cert = "arn:aws:acm:us-east-1:123456789012:certificate/0b7c5a3e-1111-2222-3333-444455556666";
     const { dev: https } = synthWorkspaces((envs) => (envs[0].loadBalancer.certificateArn = cert));

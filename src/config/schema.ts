@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { notificationFilters } from "../../modules/data-pipeline";
 import { fargateSizeProblem } from "../../modules/ecs-task";
 import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
 import { scheduleProblem, timeZoneProblem } from "../../modules/scheduled-task/schedule";
@@ -75,6 +76,12 @@ const cidrBlock = z.string().superRefine((text, ctx) => {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
       message: `prefix /${parsed.prefix} is outside the /16-/24 range a VPC may use`,
+    });
+  } else if (parsed.prefix === 24) {
+    // The layout cuts the VPC into 16 subnets: a /24 gives /28s, and a load balancer needs /27 or larger.
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: "a /24 leaves /28 subnets, smaller than the /27 an Application Load Balancer needs; use /23 or larger",
     });
   }
 });
@@ -203,6 +210,16 @@ const acu = z
   .max(256)
   .refine((n) => Number.isInteger(n * 2), "Aurora capacity units come in steps of 0.5");
 
+/** User names PostgreSQL or RDS keep for themselves. */
+const RESERVED_DB_USERS = ["postgres", "admin", "rdsadmin", "rdsrepladmin", "public", "root"];
+
+/** Whether an Aurora PostgreSQL version supports Serverless v2 at 0 ACU (auto-pause). */
+function scalesToZero(engineVersion: string): boolean {
+  const [major, minor] = engineVersion.split(".").map(Number);
+  const first: Record<number, number> = { 13: 15, 14: 12, 15: 7, 16: 3 };
+  return major >= 17 || (first[major] !== undefined && minor >= first[major]);
+}
+
 const database = z
   .object({
     /** Pinned Aurora PostgreSQL version. */
@@ -235,6 +252,23 @@ const database = z
   })
   .strict()
   .superRefine((db, ctx) => {
+    if (RESERVED_DB_USERS.includes(db.masterUsername) || db.masterUsername.startsWith("rds")) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["masterUsername"], message: `"${db.masterUsername}" is reserved by PostgreSQL or RDS` });
+    }
+    if (db.readerAutoscaling && db.instanceCount < 2) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["readerAutoscaling"],
+        message: "reader autoscaling needs instanceCount of at least 2 (a writer and a reader to scale from)",
+      });
+    }
+    if (db.instanceClass === "db.serverless" && db.minCapacity < 0.5 && !scalesToZero(db.engineVersion)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["minCapacity"],
+        message: `0 ACU needs Aurora PostgreSQL 16.3, 15.7, 14.12, 13.15 or later (engineVersion is ${db.engineVersion})`,
+      });
+    }
     if (db.minCapacity > db.maxCapacity) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -353,6 +387,12 @@ const dataPipeline = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    try {
+      // Empty lists are reported by their own fields.
+      if (p.prefixes.length > 0 && p.suffixes.length > 0) notificationFilters(p.prefixes, p.suffixes);
+    } catch (error) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["prefixes"], message: (error as Error).message.replace(/^DataPipeline: /, "") });
+    }
     if (p.batchSize > 10 && p.maxBatchingWindowSeconds < 1) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -498,6 +538,26 @@ export const environmentSchema = z
     });
     checkUniqueNames(env.ecr.repositories, ["ecr", "repositories"], ctx);
     checkUniqueNames(env.workers, ["workers"], ctx);
+    // Physical names must not collide: workers own <name> and <name>-dlq queues, the pipeline owns
+    // ingest and ingest-dlq, scheduled tasks own task-<name>-dlq, and the migrate task is "migrate".
+    env.workers.forEach((w, i) => {
+      const reserved =
+        (env.dataPipeline?.enabled && w.name === "ingest") || w.name.startsWith("task-") || w.name.endsWith("-dlq") || w.name === "migrate";
+      if (reserved) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["workers", i, "name"],
+          message: `"${w.name}" collides with a name the platform uses (ingest, migrate, task-*, *-dlq)`,
+        });
+      }
+    });
+    if (env.service.name === "migrate" || /^(worker|task)-/.test(env.service.name) || env.service.name === "ingest") {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["service", "name"],
+        message: `"${env.service.name}" collides with a name the platform uses (migrate, ingest, worker-*, task-*)`,
+      });
+    }
     checkUniqueNames(env.scheduledTasks, ["scheduledTasks"], ctx);
     const repositories = env.ecr.repositories.map((r) => r.name);
     if (!repositories.includes(env.service.repository)) {

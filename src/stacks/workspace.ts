@@ -166,7 +166,8 @@ export class WorkspaceStack extends TerraformStack {
       masterUsername: db.masterUsername,
       instanceCount: db.instanceCount,
       instanceClass: db.instanceClass,
-      serverless: { minCapacity: db.minCapacity, maxCapacity: db.maxCapacity },
+      // Capacity units apply to Serverless v2 only; a provisioned class has a fixed size.
+      serverless: db.instanceClass === "db.serverless" ? { minCapacity: db.minCapacity, maxCapacity: db.maxCapacity } : undefined,
       backupRetentionDays: db.backupRetentionDays,
       deletionProtection: db.deletionProtection,
       skipFinalSnapshot: db.skipFinalSnapshot,

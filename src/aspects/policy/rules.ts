@@ -17,6 +17,7 @@ const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
 /** Actions that have no resource-level permissions, so `Resource: "*"` is the only form AWS accepts. */
 export const UNSCOPABLE_ACTIONS = new Set([
   "ecr:GetAuthorizationToken",
+  "logs:DescribeLogGroups",
   "ssmmessages:CreateControlChannel",
   "ssmmessages:CreateDataChannel",
   "ssmmessages:OpenControlChannel",
