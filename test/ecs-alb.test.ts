@@ -80,6 +80,31 @@ describe("FargateCluster", () => {
     });
   });
 
+  it("exposes the ARN of its ECS Exec log group for the tasks' session-log grants", () => {
+    const { json: wired } = synthConstruct((stack: TerraformStack) => {
+      const cluster = new FargateCluster(stack, "cluster", { naming: testNaming });
+      new FargateTask(stack, "task", {
+        naming: testNaming,
+        component: "web",
+        region: "eu-west-1",
+        accountId: TEST_ACCOUNT,
+        image: "repo:tag",
+        repositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/web",
+        enableExecuteCommand: true,
+        execLogGroupArn: cluster.execLogGroupArn,
+      });
+    });
+    const [execGroupId] = Object.entries(resourcesOf(wired, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/ecs/acme-test-cluster/exec")!;
+    const statements = Object.values(resourcesOf(wired, "aws_iam_role_policy")).flatMap((p) => JSON.parse(p.policy).Statement);
+    const arn = ref("aws_cloudwatch_log_group", execGroupId, "arn");
+    expect(statements).toContainEqual({
+      Sid: "EcsExecSessionLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+      Resource: [arn, `${arn}:*`],
+    });
+  });
+
   it("offers FARGATE and FARGATE_SPOT", () => {
     expect(synth).toHaveResourceWithProperties(EcsClusterCapacityProviders, {
       capacity_providers: ["FARGATE", "FARGATE_SPOT"],

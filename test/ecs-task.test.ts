@@ -1,10 +1,24 @@
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { describe, expect, it } from "vitest";
 import { FargateTask, fargateSizeProblem, type FargateTaskProps } from "../modules/ecs-task";
+import { POLICY_RULES, evaluateJson } from "../src/aspects/policy";
 import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
 
 const REPO_ARN = "arn:aws:ecr:eu-west-1:123456789012:repository/acme-test-web";
 const SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf";
+const EXEC_LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/acme-test-cluster/exec";
+
+const EXEC_CHANNELS = {
+  Sid: "EcsExecChannels",
+  Effect: "Allow",
+  Action: [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+  ],
+  Resource: "*",
+};
 
 const base: FargateTaskProps = {
   naming: testNaming,
@@ -151,14 +165,38 @@ describe("FargateTask", () => {
       "/var/lib/amazon/ssm",
       "/var/log/amazon/ssm",
     ]);
-    const statements = policyOf(exec, roleByName(exec, "-web-task"));
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toEqual([
-      "ssmmessages:CreateControlChannel",
-      "ssmmessages:CreateDataChannel",
-      "ssmmessages:OpenControlChannel",
-      "ssmmessages:OpenDataChannel",
+    // Without the cluster's exec log group only the SSM channels are granted.
+    expect(policyOf(exec, roleByName(exec, "-web-task"))).toEqual([EXEC_CHANNELS]);
+  });
+
+  it("lets ECS Exec write session logs to the cluster's exec log group when given its ARN", () => {
+    const { json: exec } = task({ enableExecuteCommand: true, execLogGroupArn: EXEC_LOG_GROUP_ARN });
+    const taskPolicies = Object.values(resourcesOf(exec, "aws_iam_role_policy")).filter(
+      (p) => p.role === ref("aws_iam_role", roleByName(exec, "-web-task"), "id"),
+    );
+    // One inline policy, the same one as the SSM channels.
+    expect(taskPolicies.map((p) => p.name)).toEqual(["execute-command"]);
+    expect(JSON.parse(taskPolicies[0].policy).Statement).toEqual([
+      EXEC_CHANNELS,
+      {
+        Sid: "EcsExecSessionLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        Resource: [EXEC_LOG_GROUP_ARN, `${EXEC_LOG_GROUP_ARN}:*`],
+      },
+      { Sid: "EcsExecFindLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*" },
     ]);
+    // The policy pack accepts Resource "*" only for the actions that cannot be scoped.
+    const scoping = POLICY_RULES.filter((r) => r.id === "CKV_AWS_355");
+    expect(scoping).toHaveLength(1);
+    const results = evaluateJson(scoping, "test", exec, { production: true });
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.outcome === "fail").map((r) => r.detail)).toEqual([]);
+  });
+
+  it("ignores execLogGroupArn without enableExecuteCommand", () => {
+    const { json: plain } = task({ execLogGroupArn: EXEC_LOG_GROUP_ARN });
+    expect(policyOf(plain, roleByName(plain, "-web-task"))).toEqual([]);
   });
 
   it("refuses sizes Fargate does not offer, bad stop timeouts and ungranted secrets", () => {

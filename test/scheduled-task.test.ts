@@ -1,11 +1,12 @@
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
+import { SchedulerScheduleGroup } from "@cdktf/provider-aws/lib/scheduler-schedule-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { TerraformOutput, type TerraformStack } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { ScheduledTask, scheduleProblem, timeZoneProblem, type ScheduledTaskProps } from "../modules/scheduled-task";
+import { ScheduleGroup, ScheduledTask, scheduleProblem, timeZoneProblem, type ScheduledTaskProps } from "../modules/scheduled-task";
 import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
 
 const CLUSTER_ARN = `arn:aws:ecs:eu-west-1:${TEST_ACCOUNT}:cluster/acme-test-cluster`;
@@ -115,6 +116,110 @@ describe("ScheduledTask schedule", () => {
       maximum_retry_attempts: 0,
       maximum_event_age_in_seconds: 60,
     });
+  });
+});
+
+describe("ScheduleGroup", () => {
+  it("creates one schedule group named <project>-<env>-schedules by default", () => {
+    let group!: ScheduleGroup;
+    const { synth, json } = synthConstruct((stack) => {
+      group = new ScheduleGroup(stack, "schedules", { naming: testNaming });
+    });
+    expect(synth).toHaveResourceWithProperties(SchedulerScheduleGroup, { name: "acme-test-schedules" });
+    expect(Object.keys(resourcesOf(json, "aws_scheduler_schedule_group"))).toHaveLength(1);
+    expect(group.groupPhysicalName).toBe("acme-test-schedules");
+  });
+
+  it("names the group per environment, so dev and prod never share one", () => {
+    const names = ["dev", "prod"].map((environment) => {
+      const { json } = synthConstruct((stack) => {
+        new ScheduleGroup(stack, "schedules", { naming: { project: "acme", environment } });
+      });
+      return onlyResource(json, "aws_scheduler_schedule_group").name;
+    });
+    expect(names).toEqual(["acme-dev-schedules", "acme-prod-schedules"]);
+  });
+
+  it("takes another name component and keeps long names within Scheduler's 64 characters", () => {
+    const custom = synthConstruct((stack) => {
+      new ScheduleGroup(stack, "jobs", { naming: testNaming, name: "batch-jobs" });
+    });
+    expect(onlyResource(custom.json, "aws_scheduler_schedule_group").name).toBe("acme-test-batch-jobs");
+    const long = synthConstruct((stack) => {
+      new ScheduleGroup(stack, "jobs", { naming: testNaming, name: "x".repeat(80) });
+    });
+    const name = onlyResource(long.json, "aws_scheduler_schedule_group").name as string;
+    expect(name.length).toBeLessThanOrEqual(64);
+    expect(name).toMatch(/^acme-test-x+-[0-9a-f]{6}$/);
+  });
+
+  it("exposes its name and ARN as references to the group", () => {
+    const { json } = synthConstruct((stack) => {
+      const group = new ScheduleGroup(stack, "schedules", { naming: testNaming });
+      new TerraformOutput(stack, "groupName", { value: group.groupName });
+      new TerraformOutput(stack, "groupArn", { value: group.groupArn });
+    });
+    const id = idOf(json, "aws_scheduler_schedule_group");
+    expect(json.output?.groupName?.value).toBe(ref("aws_scheduler_schedule_group", id, "name"));
+    expect(json.output?.groupArn?.value).toBe(ref("aws_scheduler_schedule_group", id, "arn"));
+  });
+
+  it.each(["Schedules", "-jobs", "jobs_1", ""])("refuses the name component %j", (name) => {
+    expect(() => synthConstruct((stack) => new ScheduleGroup(stack, "g", { naming: testNaming, name }))).toThrow(
+      /name must be lower-case letters, digits and inner hyphens/,
+    );
+  });
+
+  it("refuses to create a group named like the account's default group", () => {
+    expect(() =>
+      synthConstruct((stack) => new ScheduleGroup(stack, "g", { naming: { project: "", environment: "" }, name: "default" })),
+    ).toThrow(/"default" is the account's own group/);
+  });
+});
+
+describe("ScheduledTask schedule group", () => {
+  it("stays in the account's default group when no group is given", () => {
+    const schedule = onlyResource(scheduled().json, "aws_scheduler_schedule");
+    expect(schedule.group_name).toBe("default");
+  });
+
+  it("is created in the given group, referencing the group's name", () => {
+    const { json } = synthConstruct((stack) => {
+      const group = new ScheduleGroup(stack, "schedules", { naming: testNaming });
+      new ScheduledTask(stack, "nightly", { ...base, scheduleGroupName: group.groupName });
+    });
+    const groupId = idOf(json, "aws_scheduler_schedule_group");
+    const schedule = onlyResource(json, "aws_scheduler_schedule");
+    expect(schedule.group_name).toBe(ref("aws_scheduler_schedule_group", groupId, "name"));
+    expect(schedule.name).toBe("acme-test-task-nightly-report");
+  });
+
+  it("takes a literal group name too", () => {
+    const schedule = onlyResource(scheduled({ scheduleGroupName: "acme-test-schedules" }).json, "aws_scheduler_schedule");
+    expect(schedule.group_name).toBe("acme-test-schedules");
+  });
+
+  it("puts the schedules of several tasks in the same group", () => {
+    const { json } = synthConstruct((stack) => {
+      const group = new ScheduleGroup(stack, "schedules", { naming: testNaming });
+      new ScheduledTask(stack, "nightly", { ...base, scheduleGroupName: group.groupName });
+      new ScheduledTask(stack, "hourly", { ...base, name: "hourly-sync", schedule: "rate(1 hour)", scheduleGroupName: group.groupName });
+    });
+    const groupName = ref("aws_scheduler_schedule_group", idOf(json, "aws_scheduler_schedule_group"), "name");
+    const schedules = Object.values(resourcesOf(json, "aws_scheduler_schedule"));
+    expect(schedules.map((s) => s.group_name)).toEqual([groupName, groupName]);
+  });
+
+  it("keeps the scheduler role's trust and permissions independent of the group (no schedule ARNs in them)", () => {
+    const inDefault = scheduled().json;
+    const inGroup = synthConstruct((stack) => {
+      const group = new ScheduleGroup(stack, "schedules", { naming: testNaming });
+      new ScheduledTask(stack, "nightly", { ...base, scheduleGroupName: group.groupName });
+    }).json;
+    const scheduler = (json: SynthJson) => resourcesOf(json, "aws_iam_role")[roleIdByName(json, "acme-test-task-nightly-report-scheduler")];
+    expect(scheduler(inGroup).assume_role_policy).toBe(scheduler(inDefault).assume_role_policy);
+    expect(schedulerPolicy(inGroup)).toEqual(schedulerPolicy(inDefault));
+    expect(JSON.stringify(schedulerPolicy(inGroup))).not.toContain(":schedule/");
   });
 });
 
@@ -336,6 +441,9 @@ describe("ScheduledTask refuses bad props", () => {
     ["a cluster name instead of its ARN", { clusterArn: "acme-test-cluster" }, /clusterArn must be an ECS cluster ARN/],
     ["a capacity with no weight", { capacity: { onDemandWeight: 0, spotWeight: 0 } }, /^ScheduledTask nightly-report: capacity strategy: at least one of onDemandWeight and spotWeight/],
     ["a non-Fargate size", { cpu: 256, memory: 4096 }, /FargateTask task-nightly-report: memory 4096 MiB does not fit cpu 256/],
+    ["a schedule group name with a slash", { scheduleGroupName: "acme/test" }, /^ScheduledTask nightly-report: scheduleGroupName must be 1 to 64 letters, digits, hyphens, underscores and dots, got "acme\/test"/],
+    ["an empty schedule group name", { scheduleGroupName: "" }, /scheduleGroupName must be 1 to 64/],
+    ["a too long schedule group name", { scheduleGroupName: "g".repeat(65) }, /scheduleGroupName must be 1 to 64/],
   ])("%s", (_label, overrides, message) => {
     expect(() => scheduled(overrides)).toThrow(message);
   });

@@ -448,14 +448,63 @@ describe("CeleryWorker autoscaling", () => {
     });
   });
 
-  it("alarms on the queue's visible messages and trigger their own policy", () => {
+  it("scales out on the queue's plain visible-message metric", () => {
+    const out = alarm(json, "out");
+    expect(out).toMatchObject({
+      namespace: "AWS/SQS",
+      metric_name: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: ref("aws_sqs_queue", queueId(json), "name") },
+      statistic: "Maximum",
+      period: 60,
+    });
+    expect(out.metric_query).toBeUndefined();
+    expect(out.alarm_description).toBe("Scale acme-test-worker-default out: 1 or more visible messages in acme-test-default");
+  });
+
+  it("scales in only when nothing is visible AND nothing is in flight (metric math visible + inflight)", () => {
+    const scaleIn = alarm(json, "in");
+    const queueName = ref("aws_sqs_queue", queueId(json), "name");
+    const queueMetric = (metric_name: string) => ({
+      namespace: "AWS/SQS",
+      metric_name,
+      dimensions: { QueueName: queueName },
+      stat: "Maximum",
+      period: 60,
+    });
+    expect(scaleIn.metric_query).toEqual([
+      { id: "visible", return_data: false, metric: queueMetric("ApproximateNumberOfMessagesVisible") },
+      { id: "inflight", return_data: false, metric: queueMetric("ApproximateNumberOfMessagesNotVisible") },
+      { id: "backlog", expression: "visible + inflight", return_data: true },
+    ]);
+    // metric_query excludes the single-metric arguments (Terraform refuses both).
+    for (const key of ["metric_name", "namespace", "dimensions", "statistic", "period", "extended_statistic"]) {
+      expect(scaleIn[key]).toBeUndefined();
+    }
+    expect(scaleIn.alarm_description).toBe(
+      "Scale acme-test-worker-default in: 0 or fewer messages visible or in flight in acme-test-default for 5 minute(s)",
+    );
+  });
+
+  it("measures custom scale-in steps and evaluation periods on the same backlog", () => {
+    const { json: custom } = worker({
+      minCount: 1,
+      scalingSteps: [{ upper: 2, change: -1 }, { lower: 50, change: 1 }],
+      scaleInEvaluationPeriods: 10,
+    });
+    const scaleIn = alarm(custom, "in");
+    expect(scaleIn).toMatchObject({ threshold: 2, evaluation_periods: 10, datapoints_to_alarm: 10 });
+    expect(scaleIn.metric_query.map((q: Record<string, unknown>) => [q.id, q.return_data])).toEqual([
+      ["visible", false],
+      ["inflight", false],
+      ["backlog", true],
+    ]);
+    expect(scaleIn.metric_query[2].expression).toBe("visible + inflight");
+    expect(alarm(custom, "out")).toMatchObject({ metric_name: "ApproximateNumberOfMessagesVisible", threshold: 50 });
+  });
+
+  it("both alarms treat missing data as not breaching and trigger their own policy", () => {
     for (const direction of ["in", "out"] as const) {
       expect(alarm(json, direction)).toMatchObject({
-        namespace: "AWS/SQS",
-        metric_name: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: ref("aws_sqs_queue", queueId(json), "name") },
-        statistic: "Maximum",
-        period: 60,
         treat_missing_data: "notBreaching",
         alarm_actions: [ref("aws_appautoscaling_policy", policyNamed(json, `acme-test-worker-default-queue-scale-${direction}`), "arn")],
       });

@@ -96,6 +96,19 @@ describe("services wait for the cluster's capacity providers", () => {
   });
 });
 
+describe("ECS Exec (dev only)", () => {
+  it("lets dev's web tasks open exec channels and write session logs to the cluster's exec log group", () => {
+    const group = Object.entries(resourcesOf(dev, "aws_cloudwatch_log_group")).find(([, g]) => String(g.name).endsWith("/exec"))![0];
+    const policy = Object.values(resourcesOf(dev, "aws_iam_role_policy")).find((p) => p.name === "execute-command")!;
+    const statements = JSON.parse(policy.policy).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Sid: "EcsExecSessionLogs", Resource: [ref("aws_cloudwatch_log_group", group, "arn"), `${ref("aws_cloudwatch_log_group", group, "arn")}:*`] }),
+    );
+    expect(onlyResource(dev, "aws_ecs_cluster").configuration.execute_command_configuration.logging).toBe("OVERRIDE");
+    expect(Object.values(resourcesOf(prod, "aws_iam_role_policy")).some((p) => p.name === "execute-command")).toBe(false);
+  });
+});
+
 describe("migration task", () => {
   it("runs the configured command with the application image and a long stop timeout", () => {
     const container = containerOf(dev, "acme-dev-migrate");

@@ -52,6 +52,11 @@ export class FargateCluster extends Construct {
   readonly clusterArn: string;
   readonly execLogGroupName: string;
   /**
+   * ARN of the ECS Exec session log group. Tasks run with ECS Exec on this cluster need it as
+   * `FargateTask`'s `execLogGroupArn`, or their sessions cannot be logged here.
+   */
+  readonly execLogGroupArn: string;
+  /**
    * The capacity-provider association. Services with a capacity provider strategy must be created
    * after it (pass it in their `dependsOn`), or ECS refuses the strategy.
    */
@@ -65,6 +70,7 @@ export class FargateCluster extends Construct {
       retentionInDays: props.execLogRetentionDays ?? 365,
     });
     this.execLogGroupName = execLogs.name;
+    this.execLogGroupArn = execLogs.arn;
     this.cluster = new EcsCluster(this, "cluster", {
       name,
       setting: [{ name: "containerInsights", value: props.containerInsights ?? "enhanced" }],

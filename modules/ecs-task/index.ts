@@ -84,6 +84,13 @@ export interface FargateTaskProps {
   readonly cpuArchitecture?: "X86_64" | "ARM64";
   /** Grant the task role the SSM channels `aws ecs execute-command` needs. @default false */
   readonly enableExecuteCommand?: boolean;
+  /**
+   * ARN of the CloudWatch log group the cluster logs ECS Exec sessions to (`FargateCluster.execLogGroupArn`).
+   * With `enableExecuteCommand`, the task role may then write session logs to it; ECS Exec logging to the
+   * cluster's group needs this, or the session audit trail is not written. Leave it out only when the
+   * cluster logs sessions elsewhere (or not at all). Ignored without `enableExecuteCommand`. @default none
+   */
+  readonly execLogGroupArn?: string;
 }
 
 /**
@@ -186,7 +193,7 @@ export class FargateTask extends Construct {
       assumeRolePolicy: ecsTrust,
     });
     if (props.enableExecuteCommand) {
-      this.grant("execute-command", [
+      const execStatements: PolicyStatement[] = [
         {
           Sid: "EcsExecChannels",
           Effect: "Allow",
@@ -199,7 +206,26 @@ export class FargateTask extends Construct {
           ],
           Resource: "*",
         },
-      ]);
+      ];
+      if (props.execLogGroupArn) {
+        // The SSM agent in the task writes the session transcript to the cluster's exec log group.
+        execStatements.push(
+          {
+            Sid: "EcsExecSessionLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            Resource: [props.execLogGroupArn, `${props.execLogGroupArn}:*`],
+          },
+          {
+            Sid: "EcsExecFindLogGroup",
+            Effect: "Allow",
+            // DescribeLogGroups has no resource-level permissions.
+            Action: "logs:DescribeLogGroups",
+            Resource: "*",
+          },
+        );
+      }
+      this.grant("execute-command", execStatements);
     }
 
     const readonlyRoot = props.readonlyRootFilesystem ?? true;

@@ -10,8 +10,10 @@ import { denyInsecureQueueTransport, partitionOf, policyDocument, type PolicySta
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { capacityProviderStrategy, type CapacityStrategy } from "../ecs-alb/cluster";
 import { FargateTask, TaskSecurityGroup, type ContainerSecret, type SecretReadGrants } from "../ecs-task";
+import { DEFAULT_SCHEDULE_GROUP_NAME, SCHEDULE_GROUP_NAME } from "./group";
 import { scheduleProblem, timeZoneProblem } from "./schedule";
 
+export { DEFAULT_SCHEDULE_GROUP_NAME, ScheduleGroup, type ScheduleGroupProps } from "./group";
 export { scheduleProblem, timeZoneProblem } from "./schedule";
 
 /**
@@ -74,6 +76,13 @@ export interface ScheduledTaskProps {
   readonly dlqRetentionSeconds?: number;
   /** ARN of a customer-managed KMS key for the dead-letter queue. @default SQS-managed SSE (`sqs_managed_sse_enabled`) */
   readonly kmsMasterKeyId?: string;
+  /**
+   * Schedule group the schedule is created in, usually {@link ScheduleGroup.groupName} of the
+   * workspace's group: Scheduler publishes metrics per group only, so schedules of different
+   * environments in one account must not share a group. Moving a schedule to another group replaces it.
+   * @default "default" (the account's default group)
+   */
+  readonly scheduleGroupName?: string;
 }
 
 /**
@@ -142,6 +151,10 @@ export class ScheduledTask extends Construct {
     if (kmsKeyArn !== undefined && !Token.isUnresolved(kmsKeyArn) && !/^arn:[\w-]+:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(kmsKeyArn)) {
       // A key ARN, not an alias or bare id: the scheduler role's KMS grant needs the key's ARN.
       fail(`kmsMasterKeyId must be a KMS key ARN (arn:...:kms:<region>:<account>:key/<id>), got "${kmsKeyArn}"`);
+    }
+    const scheduleGroupName = props.scheduleGroupName ?? DEFAULT_SCHEDULE_GROUP_NAME;
+    if (!Token.isUnresolved(scheduleGroupName) && !SCHEDULE_GROUP_NAME.test(scheduleGroupName)) {
+      fail(`scheduleGroupName must be 1 to 64 letters, digits, hyphens, underscores and dots, got "${scheduleGroupName}"`);
     }
     let clusterName: string;
     if (Token.isUnresolved(props.clusterArn)) {
@@ -262,6 +275,7 @@ export class ScheduledTask extends Construct {
 
     this.schedule = new SchedulerSchedule(this, "schedule", {
       name: name("", NAME_LIMITS.schedulerSchedule),
+      groupName: scheduleGroupName,
       description: `Runs ${this.task.family} on ${props.schedule} (${timeZone})`,
       scheduleExpression: props.schedule,
       scheduleExpressionTimezone: timeZone,

@@ -34,6 +34,13 @@ const MAX_RETENTION = 1_209_600;
 export const DEAD_LETTER_RETENTION_SECONDS = MAX_RETENTION;
 /** Period of the queue-depth alarms: SQS publishes its metrics once a minute. */
 export const QUEUE_METRIC_PERIOD_SECONDS = 60;
+/**
+ * Metric-math expression of the scale-in alarm: messages waiting (`visible`, ApproximateNumberOfMessagesVisible)
+ * plus messages a worker has received and not yet deleted (`inflight`, ApproximateNumberOfMessagesNotVisible).
+ * With `task_acks_late` a running Celery task's message stays in flight until the task ends, so a queue
+ * with nothing visible may still have tasks running; scale-in waits until both are empty.
+ */
+export const SCALE_IN_BACKLOG_EXPRESSION = "visible + inflight";
 
 /** Actions the worker's task role has on its queue, and nothing else. */
 export const CONSUMER_ACTIONS = [
@@ -116,15 +123,20 @@ export interface CeleryWorkerProps {
   /** Most tasks. @default 4 */
   readonly maxCount?: number;
   /**
-   * Step scaling on the queue's `ApproximateNumberOfMessagesVisible` (absolute message counts).
-   * With `minCount` 0 the first scale-out step must start at 1 message or less.
+   * Step scaling on absolute message counts. Scale-out steps (positive `change`) are measured on the
+   * queue's `ApproximateNumberOfMessagesVisible`; scale-in steps (negative `change`) on the total backlog,
+   * visible plus in flight (`ApproximateNumberOfMessagesNotVisible`), so tasks are not removed while
+   * they are still running Celery tasks. With `minCount` 0 the first scale-out step must start at 1 message or less.
    * @default CDK's `[{upper:0,change:-1},{lower:100,change:+1},{lower:500,change:+5}]` when `minCount` >= 1;
    * with `minCount` 0 the same but scaling out from 1 message: `[{upper:0,change:-1},{lower:1,change:+1},{lower:500,change:+5}]`
    */
   readonly scalingSteps?: readonly ScalingStep[];
   /** Cooldown of the step policies, in seconds. @default 300 */
   readonly scalingCooldownSeconds?: number;
-  /** Consecutive one-minute periods the queue must be empty before a task is removed. @default 5 */
+  /**
+   * Consecutive one-minute periods the queue must be empty (no visible and no in-flight messages)
+   * before a task is removed. @default 5
+   */
   readonly scaleInEvaluationPeriods?: number;
   /**
    * Target average CPU, percent; adds a target-tracking policy that only scales out (the queue decides
@@ -172,8 +184,10 @@ function checkRange(fail: (m: string) => never, label: string, value: number, mi
  * redrive-allow limited to this queue, SSE, TLS-only queue policies), and an ECS Fargate service with no
  * load balancer that consumes it: private subnets, no public IP, its own security group with HTTPS
  * egress only and no ingress, Spot by default, circuit breaker with rollback, `desired_count` owned by
- * autoscaling. The task role may consume and re-send on this queue only. Step scaling on visible
- * messages (CDK's QueueProcessingFargateService steps) lets the service scale to zero.
+ * autoscaling. The task role may consume and re-send on this queue only. Step scaling (CDK's
+ * QueueProcessingFargateService steps) lets the service scale to zero: it scales out on visible
+ * messages and scales in only when the queue has neither visible nor in-flight messages (metric math
+ * `visible + inflight`), so a task still running a Celery task is not stopped mid-run.
  */
 export class CeleryWorker extends Construct {
   readonly queue: SqsQueue;
@@ -396,7 +410,10 @@ export class CeleryWorker extends Construct {
     });
     this.serviceName = this.service.name;
 
-    // Autoscaling on visible messages (step scaling) and, optionally, CPU (scale-out only).
+    // Autoscaling: step scaling on the queue and, optionally, CPU (scale-out only). Scale-out alarms on
+    // visible messages. Scale-in alarms on visible + in-flight messages: with task_acks_late a running
+    // task's message is in flight, not visible, so "nothing visible" alone would stop tasks mid-run
+    // (the stop timeout, at most 120 s, is far below task time limits) and SQS would redeliver them.
     this.scalingTarget = serviceScalableTarget(this, props.clusterName, this.service.name, minCount, maxCount);
     const stepPolicy = (direction: "in" | "out", alarm: ScalingAlarmPlan) => {
       const policy = new AppautoscalingPolicy(this, `scale-${direction}-policy`, {
@@ -417,18 +434,37 @@ export class CeleryWorker extends Construct {
         },
       });
       const periods = direction === "in" ? scaleInPeriods : 1;
+      const queueMetric = (metricName: string) => ({
+        namespace: "AWS/SQS",
+        metricName,
+        dimensions: { QueueName: this.queue.name },
+        stat: "Maximum",
+        period: QUEUE_METRIC_PERIOD_SECONDS,
+      });
+      const metric =
+        direction === "out"
+          ? {
+              namespace: "AWS/SQS",
+              metricName: "ApproximateNumberOfMessagesVisible",
+              dimensions: { QueueName: this.queue.name },
+              statistic: "Maximum",
+              period: QUEUE_METRIC_PERIOD_SECONDS,
+            }
+          : {
+              metricQuery: [
+                { id: "visible", returnData: false, metric: queueMetric("ApproximateNumberOfMessagesVisible") },
+                { id: "inflight", returnData: false, metric: queueMetric("ApproximateNumberOfMessagesNotVisible") },
+                { id: "backlog", expression: SCALE_IN_BACKLOG_EXPRESSION, returnData: true },
+              ],
+            };
       this.scalingAlarms.push(
         new CloudwatchMetricAlarm(this, `scale-${direction}-alarm`, {
           alarmName: physicalName(props.naming, `${component}-queue-scale-${direction}`),
           alarmDescription:
             direction === "out"
               ? `Scale ${name} out: ${alarm.threshold} or more visible messages in ${queueName}`
-              : `Scale ${name} in: ${alarm.threshold} or fewer visible messages in ${queueName} for ${periods} minute(s)`,
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: this.queue.name },
-          statistic: "Maximum",
-          period: QUEUE_METRIC_PERIOD_SECONDS,
+              : `Scale ${name} in: ${alarm.threshold} or fewer messages visible or in flight in ${queueName} for ${periods} minute(s)`,
+          ...metric,
           evaluationPeriods: periods,
           datapointsToAlarm: periods,
           threshold: alarm.threshold,

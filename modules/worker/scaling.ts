@@ -6,7 +6,10 @@
  * RELATIVE to that alarm's threshold, as Application Auto Scaling expects.
  */
 
-/** A range of absolute metric values (visible messages) and the capacity change applied inside it. */
+/**
+ * A range of absolute metric values (message counts) and the capacity change applied inside it. The
+ * worker measures scale-out ranges on visible messages and scale-in ranges on visible plus in-flight ones.
+ */
 export interface ScalingStep {
   /** Lower bound, inclusive. @default derived from the neighbouring step (0 for the first) */
   readonly lower?: number;

@@ -192,6 +192,7 @@ export class WorkspaceStack extends TerraformStack {
       containerPort: svc.containerPort,
       readonlyRootFilesystem: svc.readonlyRootFilesystem,
       enableExecuteCommand: svc.enableExecuteCommand,
+      execLogGroupArn: this.cluster.execLogGroupArn,
     });
     const web = new WebService(this, "web", {
       naming: this.naming,
