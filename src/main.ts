@@ -66,6 +66,8 @@ function main(): void {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     return fail(violations.map(formatViolation));
   }
+  // The stacks are final and passed: the aspects need not evaluate them again during synthesis.
+  platform.stacks.forEach(({ stack, policy }) => policy.markVerified(stack));
   removeGeneratedFiles(join(outdir, "stacks"));
   platform.app.synth();
 }

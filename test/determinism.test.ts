@@ -1,27 +1,39 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/app";
-import { environments } from "./helpers";
 
+const root = resolve(__dirname, "..");
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function synthTo(): string {
+/**
+ * Synthesizes in a fresh process with its own empty temporary folder, so nothing is reused: the
+ * Lambda bundle is built by esbuild and zipped again, as on another machine.
+ */
+function synthInFreshProcess(): string {
   const dir = mkdtempSync(join(tmpdir(), "platform-determinism-"));
   dirs.push(dir);
-  buildApp(environments(), dir).app.synth();
-  return dir;
+  const scratch = join(dir, "tmp");
+  mkdirSync(scratch);
+  const result = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "src/main.ts"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: join(dir, "out"), TMPDIR: scratch },
+  });
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  return join(dir, "out");
 }
 
-function files(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
+function files(dir: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
-      else out[relative(dir, path)] = readFileSync(path, "utf8");
+      else out[relative(dir, path)] = readFileSync(path);
     }
   };
   walk(dir);
@@ -29,13 +41,14 @@ function files(dir: string): Record<string, string> {
 }
 
 describe("deterministic synthesis", () => {
-  it("gives byte-identical output for two runs", () => {
-    const first = files(synthTo());
-    const second = files(synthTo());
+  it("gives byte-identical output, Lambda package included, from two independent processes", () => {
+    const first = files(synthInFreshProcess());
+    const second = files(synthInFreshProcess());
     expect(Object.keys(first)).toContain("stacks/dev/cdk.tf.json");
+    expect(Object.keys(first).some((f) => f.endsWith("function.zip"))).toBe(true);
     expect(Object.keys(second)).toEqual(Object.keys(first));
-    for (const [path, text] of Object.entries(first)) {
-      expect(second[path], path).toBe(text);
+    for (const [path, bytes] of Object.entries(first)) {
+      expect(second[path].equals(bytes), path).toBe(true);
     }
   });
 });

@@ -187,6 +187,15 @@ describe("suppressions and the aspect", () => {
     expect(() => app.synth()).toThrow(/CKV2_AWS_6.*block_public_policy off/);
   });
 
+  it("evaluates the stack as it is now, not as it was when first evaluated", () => {
+    const { stack } = stackWithLeakyBucket();
+    const aspect = new PolicyAspect(POLICY_RULES, false);
+    expect(aspect.evaluate(stack).filter((r) => r.outcome === "fail").map((r) => r.rule.id)).toEqual(["CKV2_AWS_6"]);
+    const bucket = stack.node.findChild("data") as SecureBucket;
+    suppressPolicy(bucket.bucket, "CKV2_AWS_6", "a later suppression must be seen by the next evaluation");
+    expect(aspect.evaluate(stack).filter((r) => r.outcome === "fail")).toEqual([]);
+  });
+
   it("turns a failure into a listed suppression only with a written reason", () => {
     const { stack, bucket } = stackWithLeakyBucket();
     const pab = bucket.node.findChild("public-access-block") as any;

@@ -208,6 +208,14 @@ describe("workers and scheduled tasks are wired into each workspace", () => {
     expect(states(dev)).toEqual({ "acme-dev-task-nightly-report": "DISABLED" });
     expect(states(prod)).toEqual({ "acme-prod-task-nightly-report": "ENABLED", "acme-prod-task-cleanup-sessions": "ENABLED" });
     const schedule = Object.values(resourcesOf(prod, "aws_scheduler_schedule")).find((s) => s.name === "acme-prod-task-nightly-report")!;
+    // Each workspace has its own schedule group, so Scheduler metrics (per group) never mix dev and prod.
+    const group = Object.entries(resourcesOf(prod, "aws_scheduler_schedule_group"))[0];
+    expect(group[1].name).toBe("acme-prod-schedules");
+    expect(schedule.group_name).toBe(ref("aws_scheduler_schedule_group", group[0], "name"));
+    expect(Object.values(resourcesOf(dev, "aws_scheduler_schedule_group"))[0].name).toBe("acme-dev-schedules");
+    const scheduleAlarms = Object.values(resourcesOf(prod, "aws_cloudwatch_metric_alarm")).filter((a) => String(a.alarm_name).includes("schedules"));
+    expect(scheduleAlarms.length).toBeGreaterThan(0);
+    for (const alarm of scheduleAlarms) expect(alarm.dimensions).toEqual({ ScheduleGroup: "acme-prod-schedules" });
     expect(schedule).toMatchObject({ schedule_expression: "cron(0 2 * * ? *)", schedule_expression_timezone: "Europe/Berlin" });
   });
 

@@ -9,7 +9,7 @@ import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ec
 import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
 import { HttpsEndpoint, WebFirewall } from "../../modules/edge";
 import { PlatformMonitoring } from "../../modules/monitoring";
-import { ScheduledTask } from "../../modules/scheduled-task";
+import { ScheduleGroup, ScheduledTask } from "../../modules/scheduled-task";
 import { Network } from "../../modules/vpc";
 import { CeleryWorker } from "../../modules/worker";
 import { suppressPolicy } from "../aspects/policy";
@@ -39,6 +39,8 @@ export class WorkspaceStack extends TerraformStack {
   readonly migrateSecurityGroup: TaskSecurityGroup;
   readonly workers: CeleryWorker[];
   readonly scheduledTasks: ScheduledTask[];
+  /** This workspace's schedule group: Scheduler metrics are per group, so dev and prod never mix. */
+  readonly scheduleGroup?: ScheduleGroup;
   readonly pipeline?: DataPipeline;
   readonly https?: HttpsEndpoint;
   readonly monitoring: PlatformMonitoring;
@@ -119,7 +121,7 @@ export class WorkspaceStack extends TerraformStack {
     this.workers = this.buildWorkers();
     [this.webTask, this.web] = this.buildWebTier();
     [this.migrateTask, this.migrateSecurityGroup] = this.buildMigrateTask();
-    this.scheduledTasks = this.buildScheduledTasks();
+    [this.scheduleGroup, this.scheduledTasks] = this.buildScheduledTasks();
     this.pipeline = this.buildPipeline();
     [this.monitoring, this.audit, this.firewall, this.backup] = this.buildOperations();
     this.outputs();
@@ -272,8 +274,10 @@ export class WorkspaceStack extends TerraformStack {
     });
   }
 
-  private buildScheduledTasks(): ScheduledTask[] {
-    return this.config.scheduledTasks.map((spec) => {
+  private buildScheduledTasks(): [ScheduleGroup | undefined, ScheduledTask[]] {
+    if (this.config.scheduledTasks.length === 0) return [undefined, []];
+    const group = new ScheduleGroup(this, "schedule-group", { naming: this.naming });
+    const tasks = this.config.scheduledTasks.map((spec) => {
       const task = new ScheduledTask(this, `scheduled-${spec.name}`, {
         ...this.appTaskDefaults(),
         name: spec.name,
@@ -288,10 +292,12 @@ export class WorkspaceStack extends TerraformStack {
         enabled: spec.enabled,
         retry: { maximumAttempts: spec.maximumAttempts, maximumEventAgeSeconds: spec.maximumEventAgeSeconds },
         capacity: spec.capacity,
+        scheduleGroupName: group.groupName,
       });
       this.connectToDatabase(`task-${spec.name}`, task.tasksSecurityGroup);
       return task;
     });
+    return [group, tasks];
   }
 
   /** A one-off task definition for schema migrations and data loads, run with `aws ecs run-task`. */
@@ -380,7 +386,7 @@ export class WorkspaceStack extends TerraformStack {
         ...(pipeline ? [{ name: "ingest", queueName: pipeline.ingestQueueName, deadLetterQueueName: pipeline.deadLetterQueueName }] : []),
       ],
       functions: pipeline ? [{ name: "ingest", functionName: pipeline.functionName }] : [],
-      schedules: config.scheduledTasks.map((t) => ({ name: t.name })),
+      schedules: config.scheduledTasks.map((t) => ({ name: t.name, scheduleGroup: this.scheduleGroup?.groupPhysicalName })),
       emrApplications: pipeline
         ? [{ name: "ingest", applicationId: pipeline.applicationId, applicationName: pipeline.application.name }]
         : [],

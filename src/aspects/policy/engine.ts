@@ -139,13 +139,13 @@ export function formatViolation(result: PolicyResult): string {
 }
 
 /**
- * The policy pack as a cdktf Aspect: applied to a stack, it evaluates every rule once when synthesis
+ * The policy pack as a cdktf Aspect: applied to a stack, it evaluates every rule when synthesis
  * visits the stack and adds an error annotation per violation, which makes synthesis fail.
- * {@link evaluate} is memoized per stack (while the construct tree is unchanged), so a pre-synth check
- * and the aspect share one evaluation.
+ * A caller that has just evaluated the finished stack itself (the synth entry point) may mark it
+ * {@link markVerified} so the work is not done twice.
  */
 export class PolicyAspect implements IAspect {
-  private readonly memo = new WeakMap<TerraformStack, { nodes: number; results: PolicyResult[] }>();
+  private readonly verified = new WeakSet<TerraformStack>();
 
   constructor(
     private readonly rules: readonly PolicyRule[],
@@ -153,16 +153,16 @@ export class PolicyAspect implements IAspect {
   ) {}
 
   evaluate(stack: TerraformStack): PolicyResult[] {
-    const nodes = stack.node.findAll().length;
-    const cached = this.memo.get(stack);
-    if (cached && cached.nodes === nodes) return cached.results;
-    const results = evaluateStack(this.rules, stack, this.production);
-    this.memo.set(stack, { nodes, results });
-    return results;
+    return evaluateStack(this.rules, stack, this.production);
+  }
+
+  /** Records that `stack`, as it is now and will be synthesized, passed {@link evaluate}. */
+  markVerified(stack: TerraformStack): void {
+    this.verified.add(stack);
   }
 
   visit(node: IConstruct): void {
-    if (!(node instanceof TerraformStack)) return;
+    if (!(node instanceof TerraformStack) || this.verified.has(node)) return;
     for (const result of this.evaluate(node)) {
       if (result.outcome === "fail") {
         Annotations.of(node).addError(formatViolation(result));
