@@ -196,7 +196,8 @@ describe("workers and scheduled tasks are wired into each workspace", () => {
       expect.objectContaining({ Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], Resource: ref("aws_sqs_queue", queue, "arn") }),
     ]);
     const env = Object.fromEntries(containerOf(json, `acme-${name}-web`).environment.map((e: { name: string; value: string }) => [e.name, e.value]));
-    expect(env).toMatchObject({ CELERY_BROKER_URL: "sqs://", CELERY_BROKER_REGION: "us-east-1", WORKER_QUEUE_URL_DEFAULT: ref("aws_sqs_queue", queue, "url") });
+    expect(env).toMatchObject({ CELERY_BROKER_URL: "sqs://", CELERY_BROKER_REGION: "us-east-1" });
+    expect(JSON.parse(env.CELERY_PREDEFINED_QUEUES)).toEqual({ [`acme-${name}-default`]: { url: ref("aws_sqs_queue", queue, "url") } });
   });
 
   it("dev's worker scales to zero and its report schedule is paused; prod keeps a worker and runs both schedules", () => {
@@ -320,6 +321,14 @@ describe("operations: monitoring, audit, edge and backups", () => {
     // Replica lag only where there are readers (prod); a worker that scales to zero has no running-task alarm (dev).
     expect(names.includes(`acme-${name}-db-replica-lag`)).toBe(name === "prod");
     expect(names.includes(`acme-${name}-ecs-worker-default-running-tasks`)).toBe(name === "prod");
+  });
+
+  it("dev can be destroyed even with images pushed and files landed; prod cannot", () => {
+    expect(onlyResource(dev, "aws_ecr_repository").force_delete).toBe(true);
+    expect(onlyResource(prod, "aws_ecr_repository").force_delete).toBe(false);
+    const pipelineBuckets = (json: SynthJson) => Object.values(resourcesOf(json, "aws_s3_bucket")).filter((b) => /landing|artifacts/.test(String(b.bucket)));
+    expect(pipelineBuckets(dev).map((b) => b.force_destroy)).toEqual([true, true]);
+    expect(pipelineBuckets(prod).map((b) => b.force_destroy)).toEqual([false, false]);
   });
 
   it("prod protects its stateful resources from destruction", () => {

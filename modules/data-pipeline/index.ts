@@ -118,6 +118,8 @@ export interface DataPipelineProps {
   readonly sparkSubmitParameters?: string;
   /** Make Terraform refuse to destroy the landing and artifacts buckets (production data). @default false */
   readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` empty and delete both buckets (disposable environments). @default false */
+  readonly forceDestroy?: boolean;
 }
 
 /** One S3 notification filter: a prefix (`""` for none) and a suffix. */
@@ -316,6 +318,7 @@ export class DataPipeline extends Construct {
     this.landingBucket = new SecureBucket(this, "landing", {
       bucketName: name(`landing-${accountId}`, NAME_LIMITS.s3Bucket),
       preventDestroy: props.preventDestroy ?? false,
+      forceDestroy: props.forceDestroy ?? false,
       // Versioned so every upload has a version id (the Lambda's idempotency token); replaced
       // versions are only kept a week, the landing zone is not an archive.
       noncurrentVersionExpiryDays: 7,
@@ -331,6 +334,7 @@ export class DataPipeline extends Construct {
     this.artifactsBucket = new SecureBucket(this, "artifacts", {
       bucketName: name(`artifacts-${accountId}`, NAME_LIMITS.s3Bucket),
       preventDestroy: props.preventDestroy ?? false,
+      forceDestroy: props.forceDestroy ?? false,
       expiryRules: [{ id: "expire-job-logs", prefix: JOB_LOGS_PREFIX, expireAfterDays: logRetentionDays }],
     });
     this.artifactsBucketName = this.artifactsBucket.bucketName;

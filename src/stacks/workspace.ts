@@ -11,7 +11,7 @@ import { HttpsEndpoint, WebFirewall } from "../../modules/edge";
 import { PlatformMonitoring } from "../../modules/monitoring";
 import { ScheduleGroup, ScheduledTask } from "../../modules/scheduled-task";
 import { Network } from "../../modules/vpc";
-import { CeleryWorker } from "../../modules/worker";
+import { CeleryWorker, workerQueueName } from "../../modules/worker";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
 import { useRemoteState } from "../lib/backend";
@@ -71,7 +71,13 @@ export class WorkspaceStack extends TerraformStack {
       natStrategy: config.network.natStrategy,
       flowLogRetentionDays: config.network.flowLogRetentionDays,
     });
-    this.registry = new ContainerRegistry(this, "ecr", { naming: this.naming, repositories: config.ecr.repositories });
+    // Development workspaces are disposable: `terraform destroy` may delete repositories holding images.
+    const disposable = config.stage === "development";
+    this.registry = new ContainerRegistry(this, "ecr", {
+      naming: this.naming,
+      repositories: config.ecr.repositories,
+      forceDelete: disposable,
+    });
     this.imageTag = new TerraformVariable(this, "image_tag", {
       type: "string",
       description: "Tag of the application image in ECR (immutable; CI passes the git SHA)",
@@ -236,14 +242,17 @@ export class WorkspaceStack extends TerraformStack {
     return [task, web];
   }
 
-  /** Broker settings for producers: `WORKER_QUEUE_URL_<NAME>` per worker queue. */
+  /**
+   * Broker settings for producers (the web tier): the broker URL, its region and every worker queue
+   * as Celery's `predefined_queues` JSON (queue name -> URL), so producers never list or create queues.
+   */
   private producerEnvironment(): Record<string, string> {
     if (this.workers.length === 0) return {};
     return {
       CELERY_BROKER_URL: "sqs://",
       CELERY_BROKER_REGION: this.config.region,
-      ...Object.fromEntries(
-        this.workers.map((w, i) => [`WORKER_QUEUE_URL_${this.config.workers[i].name.toUpperCase().replace(/-/g, "_")}`, w.queueUrl]),
+      CELERY_PREDEFINED_QUEUES: JSON.stringify(
+        Object.fromEntries(this.workers.map((w, i) => [workerQueueName(this.naming, this.config.workers[i].name), { url: w.queueUrl }])),
       ),
     };
   }
@@ -347,6 +356,8 @@ export class WorkspaceStack extends TerraformStack {
       maxCapacity: spec.maxCapacity,
       logRetentionDays: this.config.logRetentionDays,
       preventDestroy: this.config.stage === "production",
+      // Development data is disposable: destroy may empty the buckets.
+      forceDestroy: this.config.stage === "development",
     });
     db.allowFrom("ingest", pipeline.securityGroupId, "PostgreSQL from the ingest Spark jobs");
     suppressPolicy(
