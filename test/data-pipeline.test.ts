@@ -466,7 +466,6 @@ describe("DataPipeline IAM", () => {
         Action: "sts:AssumeRole",
         Condition: {
           StringEquals: { "aws:SourceAccount": TEST_ACCOUNT },
-          ArnLike: { "aws:SourceArn": `arn:aws:lambda:us-east-1:${TEST_ACCOUNT}:function:acme-test-ingest` },
         },
       },
     ]);

@@ -17,7 +17,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
-import { denyInsecureQueueTransport, partitionOf, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
+import { denyInsecureQueueTransport, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
 import { handlerBundle, LAMBDA_RUNTIME } from "./bundle";
@@ -311,7 +311,6 @@ export class DataPipeline extends Construct {
     }
 
     const { naming, region, accountId } = props;
-    const partition = partitionOf(region);
     const name = (suffix: string, maxLength: number) => physicalName(naming, suffix ? `${component}-${suffix}` : component, { maxLength });
 
     // ---- buckets --------------------------------------------------------------------------------
@@ -513,11 +512,10 @@ export class DataPipeline extends Construct {
     this.functionRole = new IamRole(this, "function-role", {
       name: name("lambda", NAME_LIMITS.iamRole),
       description: `Role of the ${functionName} Lambda: consume the ingest queue, start EMR Serverless job runs`,
-      assumeRolePolicy: serviceTrustPolicy(
-        "lambda.amazonaws.com",
-        accountId,
-        `arn:${partition}:lambda:${region}:${accountId}:function:${functionName}`,
-      ),
+      // Account-scoped only: Lambda is not documented to send aws:SourceArn when it assumes an
+      // execution role (the function does not exist yet when it first checks), so an ArnLike
+      // condition could make the function impossible to create.
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", accountId),
     });
     const functionPolicy = new IamRolePolicy(this, "function-policy", {
       name: "ingest-lambda",
