@@ -46,16 +46,28 @@ export function fargateSizeProblem(cpu: number, memory: number): string | undefi
   return undefined;
 }
 
-export interface FargateTaskProps {
+/** The application image and what every task built from it shares: account, logs, configuration. */
+export interface TaskImageProps {
   readonly naming: NameContext;
-  /** Component name: the task family is `<project>-<env>-<component>`. */
-  readonly component: string;
   readonly region: string;
   readonly accountId: string;
   /** Image URI, for example `${repositoryUrl}:${imageTag}`. */
   readonly image: string;
   /** ECR repository the image comes from; the execution role may pull only from it. */
   readonly repositoryArn: string;
+  /** Plain environment variables (never credentials; use `secrets`). @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Variables injected from Secrets Manager or SSM. @default [] */
+  readonly secrets?: readonly ContainerSecret[];
+  /** ARNs the execution role may read for `secrets`. Required when `secrets` is not empty. @default none */
+  readonly secretReadGrants?: SecretReadGrants;
+  /** Retention of the task's log group, in days. @default 365 */
+  readonly logRetentionDays?: number;
+}
+
+export interface FargateTaskProps extends TaskImageProps {
+  /** Component name: the task family is `<project>-<env>-<component>`. */
+  readonly component: string;
   /** CPU units. @default 256 */
   readonly cpu?: number;
   /** Memory in MiB; must fit `cpu`. @default 512 */
@@ -66,14 +78,6 @@ export interface FargateTaskProps {
   readonly command?: readonly string[];
   /** Port the container listens on. @default none */
   readonly containerPort?: number;
-  /** Plain environment variables (never credentials; use `secrets`). @default {} */
-  readonly environment?: Readonly<Record<string, string>>;
-  /** Variables injected from Secrets Manager or SSM. @default [] */
-  readonly secrets?: readonly ContainerSecret[];
-  /** ARNs the execution role may read for `secrets`. Required when `secrets` is not empty. */
-  readonly secretReadGrants?: SecretReadGrants;
-  /** Log retention of the task's log group, in days. @default 365 */
-  readonly logRetentionDays?: number;
   /** Mount the root filesystem read-only; a writable scratch volume is mounted at `scratchPath`. @default true */
   readonly readonlyRootFilesystem?: boolean;
   /** Where the writable scratch volume is mounted. @default "/tmp" */

@@ -7,9 +7,9 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Fn, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { denyInsecureQueueTransport, partitionOf, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
-import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+import { NAME_LIMITS, physicalName } from "../../src/lib/naming";
 import { capacityProviderStrategy, type CapacityStrategy } from "../ecs-alb/cluster";
-import { FargateTask, TaskSecurityGroup, type ContainerSecret, type SecretReadGrants } from "../ecs-task";
+import { FargateTask, TaskSecurityGroup, type TaskImageProps } from "../ecs-task";
 import { DEFAULT_SCHEDULE_GROUP_NAME, SCHEDULE_GROUP_NAME } from "./group";
 import { scheduleProblem, timeZoneProblem } from "./schedule";
 
@@ -32,36 +32,21 @@ export interface ScheduledTaskRetry {
   readonly maximumEventAgeSeconds?: number;
 }
 
-export interface ScheduledTaskProps {
-  readonly naming: NameContext;
+export interface ScheduledTaskProps extends TaskImageProps {
   /** Short name of the task, e.g. `nightly-report`: component `task-<name>`, family `<project>-<env>-task-<name>`. */
   readonly name: string;
-  readonly region: string;
-  readonly accountId: string;
   /** ECS cluster the task runs in (it must have the FARGATE / FARGATE_SPOT capacity providers `capacity` uses). */
   readonly clusterArn: string;
   /** Private subnets the task runs in (no public IP), 1 to 16. */
   readonly subnetIds: readonly string[];
   /** VPC of the task's security group. */
   readonly vpcId: string;
-  /** Image URI, for example `${repositoryUrl}:${imageTag}`. */
-  readonly image: string;
-  /** ECR repository the image comes from; the execution role may pull only from it. */
-  readonly repositoryArn: string;
   /** Command the container runs on every invocation (overrides the image's CMD). */
   readonly command: readonly string[];
   /** CPU units. @default 256 */
   readonly cpu?: number;
   /** Memory in MiB; must fit `cpu`. @default 512 */
   readonly memory?: number;
-  /** Plain environment variables (never credentials; use `secrets`). @default {} */
-  readonly environment?: Readonly<Record<string, string>>;
-  /** Variables injected from Secrets Manager or SSM. @default [] */
-  readonly secrets?: readonly ContainerSecret[];
-  /** ARNs the execution role may read for `secrets`. Required when `secrets` is not empty. @default none */
-  readonly secretReadGrants?: SecretReadGrants;
-  /** Retention of the task's log group, in days. @default 365 */
-  readonly logRetentionDays?: number;
   /** EventBridge Scheduler expression: `cron(min hour dom month dow year)` or `rate(N minutes|hours|days)`. */
   readonly schedule: string;
   /** IANA time zone `schedule` is evaluated in. @default "UTC" */

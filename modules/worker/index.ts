@@ -13,7 +13,7 @@ import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { denyInsecureQueueTransport, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { capacityProviderStrategy, serviceScalableTarget, type CapacityStrategy } from "../ecs-alb";
-import { FargateTask, TaskSecurityGroup, fargateSizeProblem, type ContainerSecret, type SecretReadGrants } from "../ecs-task";
+import { FargateTask, TaskSecurityGroup, fargateSizeProblem, type TaskImageProps } from "../ecs-task";
 import { CELERY_ENVIRONMENT_VARIABLES, celeryEnvironment } from "./celery";
 import {
   CDK_QUEUE_SCALING_STEPS,
@@ -59,24 +59,18 @@ export const PRODUCER_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQ
 /** KMS actions needed to send to and receive from an SSE-KMS queue. */
 const QUEUE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"];
 
-export interface CeleryWorkerProps {
-  readonly naming: NameContext;
+/** A Celery worker: the shared image props (its `environment` may not set the `CELERY_*` variables the worker provides) plus queue and scaling settings. */
+export interface CeleryWorkerProps extends TaskImageProps {
   /**
    * Worker short name, e.g. `default`: queue `<project>-<env>-<name>`, dead-letter queue
    * `<project>-<env>-<name>-dlq`, service and task family `<project>-<env>-worker-<name>`.
    */
   readonly name: string;
-  readonly region: string;
-  readonly accountId: string;
   readonly vpcId: string;
   /** Private subnets the tasks run in (no public IPs). */
   readonly subnetIds: readonly string[];
   readonly clusterName: string;
   readonly clusterArn: string;
-  /** Image URI, for example `${repositoryUrl}:${imageTag}`. */
-  readonly image: string;
-  /** ECR repository the image comes from; the execution role may pull only from it. */
-  readonly repositoryArn: string;
   /**
    * Container command, e.g. `["celery", "-A", "app", "worker", "--loglevel", "INFO"]`. If it names
    * queues with `-Q`/`--queues`, they must be exactly this worker's queue (see {@link workerQueueName}).
@@ -91,14 +85,6 @@ export interface CeleryWorkerProps {
   readonly cpu?: number;
   /** Memory in MiB; must fit `cpu`. @default 1024 */
   readonly memory?: number;
-  /** Plain environment variables; may not set the `CELERY_*` variables the worker provides. @default {} */
-  readonly environment?: Readonly<Record<string, string>>;
-  /** Variables injected from Secrets Manager or SSM. @default [] */
-  readonly secrets?: readonly ContainerSecret[];
-  /** ARNs the execution role may read for `secrets`. Required when `secrets` is not empty. @default none */
-  readonly secretReadGrants?: SecretReadGrants;
-  /** Retention of the task's log group, in days. @default 365 */
-  readonly logRetentionDays?: number;
   /** CPU architecture of the image. @default "X86_64" */
   readonly cpuArchitecture?: "X86_64" | "ARM64";
   /** Allow `aws ecs execute-command` into the tasks. @default false */

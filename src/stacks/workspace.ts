@@ -6,7 +6,7 @@ import { BackupPlan } from "../../modules/backup";
 import { DataPipeline } from "../../modules/data-pipeline";
 import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { FargateCluster, PublicLoadBalancer, WebService } from "../../modules/ecs-alb";
-import { FargateTask, TaskSecurityGroup } from "../../modules/ecs-task";
+import { FargateTask, TaskSecurityGroup, type TaskImageProps } from "../../modules/ecs-task";
 import { HttpsEndpoint, WebFirewall } from "../../modules/edge";
 import { PlatformMonitoring } from "../../modules/monitoring";
 import { ScheduleGroup, ScheduledTask } from "../../modules/scheduled-task";
@@ -143,7 +143,7 @@ export class WorkspaceStack extends TerraformStack {
   }
 
   /** Settings every application task shares: image, region, logs, database connection and credentials. */
-  private appTaskDefaults() {
+  private appTaskDefaults(): TaskImageProps {
     const db = this.database;
     return {
       naming: this.naming,
