@@ -6,7 +6,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
-import { keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement, regionalServicePrincipal } from "../../src/lib/iam";
+import { KEY_USE_ACTIONS, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement, regionalServicePrincipal } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
 
@@ -160,12 +160,7 @@ export class AuditTrail extends Construct {
           Effect: "Allow",
           Principal: { Service: regionalServicePrincipal("logs", region) },
           Action: [
-            "kms:Encrypt",
-            "kms:Decrypt",
-            "kms:ReEncryptFrom",
-            "kms:ReEncryptTo",
-            "kms:GenerateDataKey",
-            "kms:GenerateDataKeyWithoutPlaintext",
+            ...KEY_USE_ACTIONS,
             "kms:DescribeKey",
           ],
           Resource: "*",

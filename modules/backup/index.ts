@@ -8,7 +8,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { keyAdministrationStatement, partitionOf, policyDocument, regionalServicePrincipal } from "../../src/lib/iam";
+import { KEY_USE_ACTIONS, keyAdministrationStatement, partitionOf, policyDocument, regionalServicePrincipal } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { scheduleProblem } from "../scheduled-task/schedule";
 
@@ -211,12 +211,7 @@ export class BackupPlan extends Construct {
             Effect: "Allow",
             Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
             Action: [
-              "kms:Encrypt",
-              "kms:Decrypt",
-              "kms:ReEncryptFrom",
-              "kms:ReEncryptTo",
-              "kms:GenerateDataKey",
-              "kms:GenerateDataKeyWithoutPlaintext",
+              ...KEY_USE_ACTIONS,
               "kms:CreateGrant",
               "kms:RetireGrant",
             ],

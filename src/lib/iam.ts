@@ -102,6 +102,16 @@ export const KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
   "kms:UpdateKeyDescription",
 ];
 
+/** Data-plane use of a KMS key by a service encrypting on the account's behalf. */
+export const KEY_USE_ACTIONS: readonly string[] = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+];
+
 /** The key-policy statement that lets the account's IAM principals administer the key. */
 export function keyAdministrationStatement(partition: string, accountId: string): PolicyStatement {
   return {
