@@ -1,5 +1,8 @@
 import { App, Aspects, type TerraformStack } from "cdktf";
+import { workspaceBoundaryArn } from "../modules/github-oidc";
+import { PermissionsBoundaryAspect } from "./aspects/permissions-boundary";
 import { POLICY_RULES, PolicyAspect, type PolicyResult } from "./aspects/policy";
+import { partitionOf } from "./lib/iam";
 import type { EnvironmentConfig } from "./config/schema";
 import { BootstrapStack } from "./stacks/bootstrap";
 import { WorkspaceStack } from "./stacks/workspace";
@@ -27,6 +30,15 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
   ].map((entry) => ({ ...entry, policy: new PolicyAspect(POLICY_RULES, entry.production) }));
   for (const { stack, policy } of stacks) {
     Aspects.of(stack).add(policy);
+  }
+  // With CI roles in place (github configured), CI may only create workspace roles that carry the
+  // workspace's permissions boundary; every role in a workspace stack gets it.
+  for (const workspace of workspaces) {
+    const { config } = workspace;
+    if (config.github) {
+      const boundary = workspaceBoundaryArn(partitionOf(config.region), config.accountId, config.project, config.name);
+      Aspects.of(workspace).add(new PermissionsBoundaryAspect(boundary));
+    }
   }
   return { app, bootstrap, workspaces, stacks };
 }

@@ -1,8 +1,17 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { TerraformOutput } from "cdktf";
 import { describe, expect, it } from "vitest";
-import { GithubOidc, SERVICE_LINKED_ROLE_SERVICES, type GithubOidcProps } from "../modules/github-oidc";
+import {
+  GithubOidc,
+  SERVICE_LINKED_ROLE_SERVICES,
+  workspaceBoundaryArn,
+  workspaceBoundaryName,
+  workspaceBoundaryStatements,
+  workspaceIamStatements,
+  type GithubOidcProps,
+} from "../modules/github-oidc";
 import { logicalIdOf, onlyResource, ref, resourcesOf, synthConstruct, TEST_ACCOUNT, type SynthJson } from "./helpers";
 
 const BUCKET = "acme-terraform-state-123456789012";
@@ -56,6 +65,46 @@ const statement = (doc: { Statement: Array<Record<string, any>> }, sid: string) 
   if (!found) throw new Error(`no statement ${sid}`);
   return found;
 };
+const boundaryOf = (json: SynthJson, ws: string) => {
+  const found = Object.values(resourcesOf(json, "aws_iam_policy")).find((p) => p.name === `acme-${ws}-boundary`);
+  if (!found) throw new Error(`no boundary policy for ${ws}`);
+  return JSON.parse(found.policy) as { Version: string; Statement: Array<Record<string, any>> };
+};
+const boundaryArn = (ws: string) => `arn:aws:iam::${TEST_ACCOUNT}:policy/acme-${ws}-boundary`;
+const ciRoles = ["plan", "apply-dev", "apply-prod"].map((r) => `arn:aws:iam::${TEST_ACCOUNT}:role/acme-bootstrap-github-${r}`);
+
+/**
+ * A small model of IAM policy evaluation, enough for the statements this module writes: wildcard
+ * `Action`/`NotAction` (case-insensitive) and `Resource` matching, StringEquals and StringNotEquals
+ * conditions (a missing key fails StringEquals and satisfies StringNotEquals); an explicit deny wins.
+ */
+type Decision = "allow" | "deny" | "implicit-deny";
+const glob = (pattern: string, value: string, flags = "") =>
+  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, flags).test(value);
+function applies(s: Record<string, any>, action: string, resource: string, context: Record<string, string>): boolean {
+  const actionHit = "NotAction" in s ? ![s.NotAction].flat().some((p: string) => glob(p, action, "i")) : [s.Action].flat().some((p: string) => glob(p, action, "i"));
+  if (!actionHit || ![s.Resource].flat().some((p: string) => glob(p, resource))) return false;
+  for (const [operator, keys] of Object.entries<Record<string, string | string[]>>(s.Condition ?? {})) {
+    for (const [key, expected] of Object.entries(keys)) {
+      const hit = context[key] !== undefined && [expected].flat().includes(context[key]);
+      if (operator === "StringEquals" && !hit) return false;
+      if (operator === "StringNotEquals" && hit) return false;
+      if (operator !== "StringEquals" && operator !== "StringNotEquals") throw new Error(`${operator} is not modelled`);
+    }
+  }
+  return true;
+}
+function decide(statements: Array<Record<string, any>>, action: string, resource: string, context: Record<string, string> = {}): Decision {
+  const hits = statements.filter((s) => applies(s, action, resource, context));
+  if (hits.some((s) => s.Effect === "Deny")) return "deny";
+  return hits.some((s) => s.Effect === "Allow") ? "allow" : "implicit-deny";
+}
+/** A role's effective decision under a permissions boundary: both must allow, any deny wins. */
+function decideBounded(policy: Array<Record<string, any>>, boundary: Array<Record<string, any>>, action: string, resource: string): Decision {
+  const [p, b] = [decide(policy, action, resource), decide(boundary, action, resource)];
+  if (p === "deny" || b === "deny") return "deny";
+  return p === "allow" && b === "allow" ? "allow" : "implicit-deny";
+}
 
 describe("GithubOidc", () => {
   const { synth, json, construct } = build();
@@ -227,30 +276,23 @@ describe("GithubOidc", () => {
   it("scopes an apply role's IAM to roles, policies and instance profiles named <project>-<workspace>-*", () => {
     for (const ws of ["dev", "prod"]) {
       const policy = inlinePolicy(json, `acme-bootstrap-github-apply-${ws}`, "workspace-iam");
-      expect(statement(policy, "WorkspaceRoles")).toMatchObject({
+      expect(statement(policy, "WorkspaceRoles")).toEqual({
+        Sid: "WorkspaceRoles",
         Effect: "Allow",
-        Resource: `arn:aws:iam::${TEST_ACCOUNT}:role/acme-${ws}-*`,
-      });
-      expect(statement(policy, "WorkspaceRoles").Action).toEqual(
-        expect.arrayContaining([
-          "iam:CreateRole",
+        Action: [
           "iam:DeleteRole",
           "iam:GetRole",
+          "iam:GetRolePolicy",
+          "iam:ListAttachedRolePolicies",
+          "iam:ListInstanceProfilesForRole",
+          "iam:ListRolePolicies",
+          "iam:ListRoleTags",
           "iam:PassRole",
           "iam:TagRole",
           "iam:UntagRole",
-          "iam:UpdateRole",
-          "iam:UpdateAssumeRolePolicy",
-          "iam:PutRolePolicy",
-          "iam:GetRolePolicy",
-          "iam:DeleteRolePolicy",
-          "iam:AttachRolePolicy",
-          "iam:DetachRolePolicy",
-          "iam:ListRolePolicies",
-          "iam:ListAttachedRolePolicies",
-          "iam:ListInstanceProfilesForRole",
-        ]),
-      );
+        ],
+        Resource: `arn:aws:iam::${TEST_ACCOUNT}:role/acme-${ws}-*`,
+      });
       expect(statement(policy, "WorkspacePolicies").Resource).toBe(`arn:aws:iam::${TEST_ACCOUNT}:policy/acme-${ws}-*`);
       expect(statement(policy, "WorkspaceInstanceProfiles").Resource).toBe(`arn:aws:iam::${TEST_ACCOUNT}:instance-profile/acme-${ws}-*`);
       expect(statement(policy, "ServiceLinkedRoles")).toEqual({
@@ -261,11 +303,20 @@ describe("GithubOidc", () => {
         Condition: { StringEquals: { "iam:AWSServiceName": [...SERVICE_LINKED_ROLE_SERVICES] } },
       });
       for (const s of policy.Statement) {
-        expect(s.Effect).toBe("Allow");
         for (const action of [s.Action].flat()) {
           expect(action).toMatch(/^iam:[A-Za-z]+$/);
         }
       }
+      expect(policy.Statement.map((s) => s.Sid)).toEqual([
+        "WorkspaceRoles",
+        "BoundedWorkspaceRoles",
+        "WorkspacePolicies",
+        "WorkspaceInstanceProfiles",
+        "ServiceLinkedRoles",
+        "DenyRoleChangesWithoutBoundary",
+        "DenyBoundaryRemoval",
+        "DenyBoundaryPolicyChanges",
+      ]);
     }
     expect(SERVICE_LINKED_ROLE_SERVICES).toEqual(expect.arrayContaining(["ecs.amazonaws.com", "rds.amazonaws.com", "elasticloadbalancing.amazonaws.com"]));
   });
@@ -304,6 +355,207 @@ describe("GithubOidc", () => {
 
   it("uses no data source (plans offline)", () => {
     expect(json.data ?? {}).toEqual({});
+  });
+});
+
+describe("GithubOidc permissions boundaries", () => {
+  const { synth, json, construct } = build();
+  const BOUNDED = [
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+  ];
+
+  it("names the boundary <project>-<workspace>-boundary and computes its ARN without a data source", () => {
+    expect(workspaceBoundaryName("acme", "dev")).toBe("acme-dev-boundary");
+    expect(workspaceBoundaryName("acme", "prod")).toBe("acme-prod-boundary");
+    expect(workspaceBoundaryArn("aws", TEST_ACCOUNT, "acme", "dev")).toBe(`arn:aws:iam::${TEST_ACCOUNT}:policy/acme-dev-boundary`);
+    expect(workspaceBoundaryArn("aws-us-gov", "210987654321", "shop", "staging")).toBe("arn:aws-us-gov:iam::210987654321:policy/shop-staging-boundary");
+  });
+
+  it("creates one boundary policy per workspace, named as workspaceBoundaryName says", () => {
+    expect(Object.values(resourcesOf(json, "aws_iam_policy")).map((p) => p.name).sort()).toEqual(["acme-dev-boundary", "acme-prod-boundary"]);
+    expect(synth).toHaveResourceWithProperties(IamPolicy, { name: workspaceBoundaryName("acme", "dev") });
+    expect(Object.values(resourcesOf(json, "aws_iam_policy")).every((p) => p.path === undefined)).toBe(true); // path "/", as the ARN assumes
+  });
+
+  it("writes the boundary: everything but IAM, PassRole of the workspace's roles, and denies on CI roles, state, locks, Organizations and Account", () => {
+    expect(boundaryOf(json, "dev")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "AllowAllButIam", Effect: "Allow", NotAction: "iam:*", Resource: "*" },
+        { Sid: "AllowPassWorkspaceRoles", Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-*` },
+        { Sid: "DenyCiRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: ciRoles },
+        { Sid: "DenyTerraformState", Effect: "Deny", Action: "s3:*", Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] },
+        { Sid: "DenyLockTables", Effect: "Deny", Action: "dynamodb:*", Resource: [TABLE_ARN, `${TABLE_ARN}/*`] },
+        { Sid: "DenyOrganizationsAndAccount", Effect: "Deny", Action: ["organizations:*", "account:*"], Resource: "*" },
+      ],
+    });
+    const prod = boundaryOf(json, "prod");
+    expect(statement(prod, "AllowPassWorkspaceRoles").Resource).toBe(`arn:aws:iam::${TEST_ACCOUNT}:role/acme-prod-*`);
+    // Every workspace's boundary protects the state of ALL workspaces and every CI role.
+    expect(prod.Statement.filter((s) => s.Effect === "Deny")).toEqual(boundaryOf(json, "dev").Statement.filter((s) => s.Effect === "Deny"));
+  });
+
+  it("keeps iam:PassRole inside the boundary (the Scheduler passes task roles) and no other IAM action", () => {
+    const boundary = boundaryOf(json, "dev").Statement;
+    expect(decide(boundary, "iam:PassRole", `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-worker-task`)).toBe("allow");
+    expect(boundary.filter((s) => s.Effect === "Deny").flatMap((s) => [s.Action].flat())).not.toContain("iam:PassRole");
+    for (const action of ["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion", "iam:CreateAccessKey", "iam:GetRole"]) {
+      expect(decide(boundary, action, `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-x`), action).toBe("implicit-deny");
+    }
+    // Not another workspace's role, not the CI roles, not any other role of the account.
+    for (const role of ["acme-prod-worker-task", "acme-bootstrap-github-apply-dev", "OrganizationAccountAccessRole"]) {
+      expect(decide(boundary, "iam:PassRole", `arn:aws:iam::${TEST_ACCOUNT}:role/${role}`), role).toBe("implicit-deny");
+    }
+  });
+
+  it("bounds an administrator role the apply role could create: no state, no locks, no IAM, no CI roles", () => {
+    const admin = [{ Effect: "Allow", Action: "*", Resource: "*" }];
+    const boundary = boundaryOf(json, "dev").Statement;
+    const denied: Array<[string, string]> = [
+      ["s3:GetObject", key("prod")],
+      ["s3:PutObject", key("dev")],
+      ["s3:DeleteObjectVersion", `${key("dev")}`],
+      ["s3:PutBucketPolicy", `arn:aws:s3:::${BUCKET}`],
+      ["dynamodb:PutItem", TABLE_ARN],
+      ["dynamodb:DeleteTable", TABLE_ARN],
+      ["sts:AssumeRole", ciRoles[1]],
+      ["sts:AssumeRole", ciRoles[2]],
+      ["sts:AssumeRole", ciRoles[0]],
+      ["organizations:LeaveOrganization", "*"],
+      ["account:PutAlternateContact", "*"],
+    ];
+    for (const [action, resource] of denied) expect(decideBounded(admin, boundary, action, resource), `${action} ${resource}`).toBe("deny");
+    for (const action of ["iam:CreateRole", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePermissionsBoundary"]) {
+      expect(decideBounded(admin, boundary, action, `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-x`), action).toBe("implicit-deny");
+    }
+    // What applications need stays possible.
+    expect(decideBounded(admin, boundary, "ecs:RunTask", `arn:aws:ecs:us-east-1:${TEST_ACCOUNT}:task-definition/acme-dev-job:1`)).toBe("allow");
+    expect(decideBounded(admin, boundary, "s3:GetObject", "arn:aws:s3:::acme-dev-assets/index.html")).toBe("allow");
+    expect(decideBounded(admin, boundary, "iam:PassRole", `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-job-task`)).toBe("allow");
+  });
+
+  it("lets an apply role create and change its workspace's roles only with its own workspace's boundary", () => {
+    for (const [ws, other] of [["dev", "prod"], ["prod", "dev"]]) {
+      const policy = inlinePolicy(json, `acme-bootstrap-github-apply-${ws}`, "workspace-iam");
+      expect(statement(policy, "BoundedWorkspaceRoles")).toEqual({
+        Sid: "BoundedWorkspaceRoles",
+        Effect: "Allow",
+        Action: BOUNDED,
+        Resource: `arn:aws:iam::${TEST_ACCOUNT}:role/acme-${ws}-*`,
+        Condition: { StringEquals: { "iam:PermissionsBoundary": boundaryArn(ws) } },
+      });
+      // The condition names the ARN of the policy this construct creates for that workspace.
+      expect(statement(policy, "BoundedWorkspaceRoles").Condition.StringEquals["iam:PermissionsBoundary"]).toBe(
+        workspaceBoundaryArn("aws", TEST_ACCOUNT, "acme", ws),
+      );
+      // No unconditioned allow grants a way to change a role's permissions, trust or boundary.
+      const unconditioned = policy.Statement.filter((s) => s.Effect === "Allow" && !s.Condition).flatMap((s) => [s.Action].flat());
+      for (const action of [...BOUNDED, "iam:DeleteRolePermissionsBoundary"]) expect(unconditioned).not.toContain(action);
+
+      const role = `arn:aws:iam::${TEST_ACCOUNT}:role/acme-${ws}-api-task`;
+      const boundary = { "iam:PermissionsBoundary": boundaryArn(ws) };
+      for (const action of BOUNDED) {
+        expect(decide(policy.Statement, action, role, boundary), `${action} with the boundary`).toBe("allow");
+        expect(decide(policy.Statement, action, role), `${action} without a boundary`).toBe("deny");
+        expect(decide(policy.Statement, action, role, { "iam:PermissionsBoundary": boundaryArn(other) }), `${action} with ${other}'s boundary`).toBe("deny");
+      }
+      expect(decide(policy.Statement, "iam:CreateRole", `arn:aws:iam::${TEST_ACCOUNT}:role/acme-${other}-api-task`, boundary)).toBe("implicit-deny");
+      // Deleting, reading, passing and tagging need no boundary (they cannot widen a role).
+      for (const action of ["iam:DeleteRole", "iam:GetRole", "iam:PassRole", "iam:TagRole"]) expect(decide(policy.Statement, action, role), action).toBe("allow");
+      // Service-linked roles cannot carry a boundary and keep their own condition.
+      expect(
+        decide(policy.Statement, "iam:CreateServiceLinkedRole", `arn:aws:iam::${TEST_ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS`, {
+          "iam:AWSServiceName": "ecs.amazonaws.com",
+        }),
+      ).toBe("allow");
+    }
+  });
+
+  it("denies removing the boundary and changing the boundary policy, whatever the deploy policies allow", () => {
+    const policy = inlinePolicy(json, "acme-bootstrap-github-apply-dev", "workspace-iam");
+    const roles = `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-*`;
+    expect(statement(policy, "DenyRoleChangesWithoutBoundary")).toEqual({
+      Sid: "DenyRoleChangesWithoutBoundary",
+      Effect: "Deny",
+      Action: BOUNDED,
+      Resource: roles,
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundaryArn("dev") } },
+    });
+    expect(statement(policy, "DenyBoundaryRemoval")).toEqual({ Sid: "DenyBoundaryRemoval", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: roles });
+    expect(statement(policy, "DenyBoundaryPolicyChanges")).toEqual({
+      Sid: "DenyBoundaryPolicyChanges",
+      Effect: "Deny",
+      Action: [
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      Resource: boundaryArn("dev"),
+    });
+    // Even next to a deploy policy granting all of IAM (a deny beats any allow).
+    const withIamAdmin = [...policy.Statement, { Effect: "Allow", Action: "iam:*", Resource: "*" }];
+    const bounded = { "iam:PermissionsBoundary": boundaryArn("dev") };
+    expect(decide(withIamAdmin, "iam:DeleteRolePermissionsBoundary", `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-api-task`, bounded)).toBe("deny");
+    expect(decide(withIamAdmin, "iam:CreateRole", `arn:aws:iam::${TEST_ACCOUNT}:role/acme-dev-escalate`)).toBe("deny");
+    for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:CreatePolicy"]) {
+      expect(decide(withIamAdmin, action, boundaryArn("dev")), action).toBe("deny");
+    }
+    // The boundary matches the workspace's policy prefix, so only the deny keeps it out of reach;
+    // the workspace's other policies stay manageable.
+    expect(decide(policy.Statement, "iam:CreatePolicyVersion", `arn:aws:iam::${TEST_ACCOUNT}:policy/acme-dev-reader`)).toBe("allow");
+    expect(decide(policy.Statement.filter((s) => s.Sid !== "DenyBoundaryPolicyChanges"), "iam:CreatePolicyVersion", boundaryArn("dev"))).toBe("allow");
+  });
+
+  it("exposes each workspace's boundary ARN as a reference to its policy", () => {
+    const out = synthConstruct((stack) => {
+      const oidc = new GithubOidc(stack, "github", props());
+      new TerraformOutput(stack, "boundary_policy_arns", { value: oidc.boundaryPolicyArns });
+    }).json;
+    const policyId = (ws: string) => logicalIdOf(out, "aws_iam_policy", (p) => p.name === `acme-${ws}-boundary`);
+    expect(out.output?.boundary_policy_arns).toEqual({
+      value: { dev: ref("aws_iam_policy", policyId("dev"), "arn"), prod: ref("aws_iam_policy", policyId("prod"), "arn") },
+    });
+    expect(Object.keys(construct.boundaryPolicyArns)).toEqual(["dev", "prod"]);
+    expect(Object.keys(construct.boundaryPolicies)).toEqual(["dev", "prod"]);
+  });
+
+  it("follows the partition and covers every backend when workspaces keep separate state", () => {
+    const gov = build({ region: "us-gov-west-1" }).json;
+    expect(statement(inlinePolicy(gov, "acme-bootstrap-github-apply-dev", "workspace-iam"), "BoundedWorkspaceRoles").Condition).toEqual({
+      StringEquals: { "iam:PermissionsBoundary": `arn:aws-us-gov:iam::${TEST_ACCOUNT}:policy/acme-dev-boundary` },
+    });
+    expect(statement(boundaryOf(gov, "dev"), "DenyCiRoles").Resource).toEqual(ciRoles.map((r) => r.replace("arn:aws:", "arn:aws-us-gov:")));
+
+    const split = build({
+      workspaces: [workspaces[0], { name: "prod", stateBucket: "acme-prod-state", lockTable: "acme-prod-locks", stateKey: "acme/prod/terraform.tfstate" }],
+    }).json;
+    const prodTable = `arn:aws:dynamodb:us-east-1:${TEST_ACCOUNT}:table/acme-prod-locks`;
+    for (const ws of ["dev", "prod"]) {
+      expect(statement(boundaryOf(split, ws), "DenyTerraformState").Resource).toEqual([
+        `arn:aws:s3:::${BUCKET}`,
+        `arn:aws:s3:::${BUCKET}/*`,
+        "arn:aws:s3:::acme-prod-state",
+        "arn:aws:s3:::acme-prod-state/*",
+      ]);
+      expect(statement(boundaryOf(split, ws), "DenyLockTables").Resource).toEqual([TABLE_ARN, `${TABLE_ARN}/*`, prodTable, `${prodTable}/*`]);
+    }
+  });
+
+  it("builds the same statements through the exported functions", () => {
+    expect(workspaceBoundaryStatements("acme", "dev", workspaces, ciRoles, "aws", "us-east-1", TEST_ACCOUNT)).toEqual(boundaryOf(json, "dev").Statement);
+    expect(workspaceIamStatements("acme", "prod", "aws", TEST_ACCOUNT)).toEqual(inlinePolicy(json, "acme-bootstrap-github-apply-prod", "workspace-iam").Statement);
   });
 });
 

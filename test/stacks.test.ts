@@ -192,6 +192,12 @@ describe("bootstrap stack", () => {
     expect(Object.keys(json.output ?? {})).toEqual(expect.arrayContaining(["github_plan_role_arn", "github_apply_role_arns"]));
   });
 
+  it("creates the permissions boundary each workspace's roles carry, and bounds none of its own roles", () => {
+    const policies = Object.values(resourcesOf(json, "aws_iam_policy")).map((p) => p.name).sort();
+    expect(policies).toEqual(["acme-dev-boundary", "acme-prod-boundary"]);
+    expect(Object.values(resourcesOf(json, "aws_iam_role")).every((r) => r.permissions_boundary === undefined)).toBe(true);
+  });
+
   it("is tagged as the bootstrap environment", () => {
     expect(synth).toHaveProviderWithProperties(AwsProvider, {
       default_tags: [{ tags: { Project: "acme", Environment: "bootstrap", ManagedBy: "cdktf" } }],

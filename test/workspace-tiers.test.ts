@@ -109,6 +109,24 @@ describe("ECS Exec (dev only)", () => {
   });
 });
 
+describe("permissions boundary", () => {
+  it.each([
+    ["dev", dev],
+    ["prod", prod],
+  ] as const)("%s: every role carries the workspace's boundary, so CI can create it and it can never reach IAM or state", (name, json) => {
+    const roles = Object.values(resourcesOf(json, "aws_iam_role"));
+    expect(roles.length).toBeGreaterThan(10);
+    for (const role of roles) {
+      expect(role.permissions_boundary, role.name).toBe(`arn:aws:iam::123456789012:policy/acme-${name}-boundary`);
+    }
+  });
+
+  it("is left off without a GitHub repository (no CI roles to bound)", () => {
+    const { dev: local } = synthWorkspaces((envs) => envs.forEach((e) => (e.github = undefined)));
+    expect(Object.values(resourcesOf(local, "aws_iam_role")).every((r) => r.permissions_boundary === undefined)).toBe(true);
+  });
+});
+
 describe("migration task", () => {
   it("runs the configured command with the application image and a long stop timeout", () => {
     const container = containerOf(dev, "acme-dev-migrate");

@@ -1,4 +1,5 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
@@ -82,11 +83,12 @@ export interface GithubOidcProps {
    *
    * Trade-off: the default `PowerUserAccess` (everything but IAM, Organizations and Account) lets the
    * platform deploy any service its modules use without maintaining a list per module, at the price
-   * of a broad role. Together with the IAM policy this construct adds (roles and policies named
-   * `<project>-<workspace>-*`, which may hold any permissions), an apply role is close to
-   * administrator of the account: what protects it is who can run code on the main branch and in the
-   * GitHub environment (branch protection, required reviewers on prod). Teams that want a tighter
-   * boundary pass their own customer-managed policy here.
+   * of a broad role: what protects it is who can run code on the main branch and in the GitHub
+   * environment (branch protection, required reviewers on prod). The IAM this construct adds cannot
+   * widen it: every role the apply role creates or changes must carry the workspace's permissions
+   * boundary ({@link workspaceBoundaryArn}), which keeps those roles out of IAM, the Terraform state
+   * and the CI roles whatever policies they hold. Teams that want a tighter role pass their own
+   * customer-managed policy here; the explicit denies of this construct hold against any of them.
    * @default [`arn:<partition>:iam::aws:policy/PowerUserAccess`]
    */
   readonly applyPolicyArns?: readonly string[];
@@ -121,7 +123,14 @@ const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.act
  *   environment of that workspace: read/write on its own state and lock, the deploy policies
  *   (`applyPolicyArns`) and IAM limited to roles, policies and instance profiles named
  *   `<project>-<workspace>-*`. Explicit denies keep it away from other workspaces' state and from
- *   the state bucket's and lock table's configuration, whatever the deploy policies allow.
+ *   the state bucket's and lock table's configuration, whatever the deploy policies allow;
+ * - one PERMISSIONS BOUNDARY per workspace, the managed policy `<project>-<workspace>-boundary`
+ *   ({@link workspaceBoundaryStatements}). The apply role may create or change a role only when the
+ *   role carries that boundary (`iam:PermissionsBoundary` condition) and may never remove it or edit
+ *   the boundary policy, so a role it creates, trusts itself in and assumes cannot reach IAM, any
+ *   Terraform state or lock, the CI roles, Organizations or Account settings: no escalation around the
+ *   denies above. The workspace stacks must set `permissions_boundary` to {@link workspaceBoundaryArn}
+ *   on every role they create (service-linked roles take no boundary and stay allowed as before).
  *
  * Sessions last at most one hour.
  */
@@ -132,10 +141,16 @@ export class GithubOidc extends Construct {
   readonly planRoleArn: string;
   /** ARN of each workspace's apply role, by workspace name. */
   readonly applyRoleArns: Readonly<Record<string, string>>;
+  /**
+   * ARN of each workspace's permissions boundary, by workspace name (a reference to the policy this
+   * construct creates; the same ARN {@link workspaceBoundaryArn} computes without it).
+   */
+  readonly boundaryPolicyArns: Readonly<Record<string, string>>;
   /** The provider, when this construct created it. */
   readonly provider?: IamOpenidConnectProvider;
   readonly planRole: IamRole;
   readonly applyRoles: Readonly<Record<string, IamRole>>;
+  readonly boundaryPolicies: Readonly<Record<string, IamPolicy>>;
 
   constructor(scope: Construct, id: string, props: GithubOidcProps) {
     super(scope, id);
@@ -196,7 +211,23 @@ export class GithubOidc extends Construct {
     // Apply roles: one per workspace, from the main branch or that workspace's GitHub environment.
     const applyRoles: Record<string, IamRole> = {};
     const applyRoleArns: Record<string, string> = {};
+    const boundaryPolicies: Record<string, IamPolicy> = {};
+    const boundaryPolicyArns: Record<string, string> = {};
+    // The CI roles by ARN, built from their names: the boundaries deny assuming them.
+    const ciRoleArns = [roleName("github-plan"), ...props.workspaces.map((w) => roleName(`github-apply-${w.name}`))].map(
+      (name) => `arn:${partition}:iam::${props.accountId}:role/${name}`,
+    );
     for (const workspace of props.workspaces) {
+      const boundary = new IamPolicy(this, `boundary-${workspace.name}`, {
+        name: workspaceBoundaryName(props.naming.project, workspace.name),
+        description: `Permissions boundary of the roles of workspace ${workspace.name}: no IAM but passing its own roles, no Terraform state, no CI roles`,
+        policy: boundaryDocument(
+          workspaceBoundaryStatements(props.naming.project, workspace.name, props.workspaces, ciRoleArns, partition, props.region, props.accountId),
+        ),
+      });
+      boundaryPolicies[workspace.name] = boundary;
+      boundaryPolicyArns[workspace.name] = boundary.arn;
+
       const subjects = [
         ...((props.trustMainBranch ?? true) ? [subject(`ref:refs/heads/${mainBranch}`)] : []),
         subject(`environment:${workspace.name}`),
@@ -225,12 +256,36 @@ export class GithubOidc extends Construct {
     }
     this.applyRoles = applyRoles;
     this.applyRoleArns = applyRoleArns;
+    this.boundaryPolicies = boundaryPolicies;
+    this.boundaryPolicyArns = boundaryPolicyArns;
   }
 }
 
 /** `<project>-<workspace>-`: the name prefix of every IAM role and policy a workspace creates. */
 export function workspaceIamPrefix(project: string, workspace: string): string {
   return `${physicalName({ project, environment: workspace }, "")}-`;
+}
+
+/** `<project>-<workspace>-boundary`: name of the managed policy that bounds every role of a workspace. */
+export function workspaceBoundaryName(project: string, workspace: string): string {
+  return `${workspaceIamPrefix(project, workspace)}boundary`;
+}
+
+/**
+ * `arn:<partition>:iam::<account>:policy/<project>-<workspace>-boundary`: what a workspace stack sets
+ * as `permissions_boundary` on every role it creates (computed, so it needs no data source). The
+ * apply role of the workspace can create and change only roles that carry exactly this ARN.
+ */
+export function workspaceBoundaryArn(partition: string, accountId: string, project: string, workspace: string): string {
+  return `arn:${partition}:iam::${accountId}:policy/${workspaceBoundaryName(project, workspace)}`;
+}
+
+/** A boundary statement: a {@link PolicyStatement}, or its `NotAction` form, which that type does not model. */
+export type BoundaryStatement = PolicyStatement | (Omit<PolicyStatement, "Action"> & { readonly NotAction: string | string[] });
+
+/** Renders boundary statements the way `policyDocument` renders a {@link PolicyStatement} list. */
+function boundaryDocument(statements: readonly BoundaryStatement[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2);
 }
 
 const s3Arn = (partition: string, bucket: string, key?: string) => `arn:${partition}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
@@ -353,23 +408,108 @@ export function applyStateStatements(
 }
 
 /**
+ * The permissions boundary of one workspace's roles (the managed policy {@link workspaceBoundaryName}).
+ * A boundary grants nothing: it is the most a role may do, whatever policies the role holds. Roles of
+ * the workspace's applications (ECS task and execution roles, Lambda and Scheduler roles, the EMR job
+ * role) never administer IAM or touch Terraform state, so for them the limit costs nothing; for a role
+ * the apply role creates, trusts itself in and assumes, it closes the way around the apply role's
+ * denies.
+ *
+ * - Everything outside IAM is inside the limit (`NotAction: iam:*`, the form of `PowerUserAccess`).
+ *   The IAM part is an allow-list rather than a deny, because an explicit deny of `iam:*` would also
+ *   beat the one IAM action the applications need and a deny with `NotAction` would deny every other
+ *   service: every IAM action, reads included and actions IAM adds later alike, is outside the limit
+ *   except `iam:PassRole` on the workspace's own roles.
+ * - `iam:PassRole` stays ALLOWED on purpose: the EventBridge Scheduler role passes the task roles to
+ *   ECS and the data pipeline's Lambda passes the job role to EMR Serverless. It is limited to roles
+ *   named `<project>-<workspace>-*` (all of them carry this boundary), so a bounded role cannot hand a
+ *   service any other role of the account.
+ * - Explicit denies, which also beat resource policies that name the role or its sessions: assuming
+ *   the CI roles, any S3 action on the state buckets and their objects and any DynamoDB action on the
+ *   lock tables of ALL workspaces, and Organizations and Account.
+ */
+export function workspaceBoundaryStatements(
+  project: string,
+  workspace: string,
+  all: readonly GithubOidcWorkspace[],
+  ciRoleArns: readonly string[],
+  partition: string,
+  region: string,
+  accountId: string,
+): BoundaryStatement[] {
+  const buckets = unique(all.map((w) => w.stateBucket));
+  const tables = unique(all.map((w) => tableArn(partition, region, accountId, w.lockTable)));
+  return [
+    { Sid: "AllowAllButIam", Effect: "Allow", NotAction: "iam:*", Resource: "*" },
+    {
+      Sid: "AllowPassWorkspaceRoles",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: `arn:${partition}:iam::${accountId}:role/${workspaceIamPrefix(project, workspace)}*`,
+    },
+    { Sid: "DenyCiRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: [...ciRoleArns] },
+    {
+      Sid: "DenyTerraformState",
+      Effect: "Deny",
+      Action: "s3:*",
+      Resource: buckets.flatMap((b) => [s3Arn(partition, b), s3Arn(partition, b, "*")]),
+    },
+    { Sid: "DenyLockTables", Effect: "Deny", Action: "dynamodb:*", Resource: tables.flatMap((t) => [t, `${t}/*`]) },
+    { Sid: "DenyOrganizationsAndAccount", Effect: "Deny", Action: ["organizations:*", "account:*"], Resource: "*" },
+  ];
+}
+
+/**
+ * Role actions that take the `iam:PermissionsBoundary` condition key (Service Authorization
+ * Reference, IAM): for `CreateRole` and `PutRolePermissionsBoundary` the key is the boundary in the
+ * request, for the others the boundary the role already has (absent when it has none, so the
+ * condition fails). The apply role may call them only on roles bounded by its workspace's boundary.
+ * `DeleteRole` takes the key too but stays unconditioned (deleting a role grants nothing), as do the
+ * reads, `PassRole` and tagging, which do not take it.
+ */
+export const BOUNDED_ROLE_ACTIONS = [
+  "iam:AttachRolePolicy",
+  "iam:CreateRole",
+  "iam:DeleteRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+  "iam:PutRolePolicy",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:UpdateRole",
+  "iam:UpdateRoleDescription",
+] as const;
+
+/** What the workspace may never do to its boundary policy (it matches the `<project>-<workspace>-*` policies it manages). */
+export const BOUNDARY_POLICY_CHANGES = [
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
+] as const;
+
+/**
  * IAM for one workspace's deploys: the roles, customer-managed policies and instance profiles its
  * modules create, all named `<project>-<workspace>-*`, plus the service-linked roles of
- * {@link SERVICE_LINKED_ROLE_SERVICES}.
+ * {@link SERVICE_LINKED_ROLE_SERVICES}. Creating or changing a role's permissions or trust needs the
+ * workspace's permissions boundary on the role ({@link BOUNDED_ROLE_ACTIONS}); explicit denies keep
+ * the boundary on the roles and the boundary policy as the bootstrap stack wrote it, whatever the
+ * deploy policies allow.
  */
 export function workspaceIamStatements(project: string, workspace: string, partition: string, accountId: string): PolicyStatement[] {
   const prefix = workspaceIamPrefix(project, workspace);
   const iam = (kind: string, name: string) => `arn:${partition}:iam::${accountId}:${kind}/${name}`;
+  const roles = iam("role", `${prefix}*`);
+  const boundary = workspaceBoundaryArn(partition, accountId, project, workspace);
   return [
     {
       Sid: "WorkspaceRoles",
       Effect: "Allow",
+      // Reads, deletion, passing to services and tags: none of them can widen a role's permissions.
       Action: [
-        "iam:AttachRolePolicy",
-        "iam:CreateRole",
         "iam:DeleteRole",
-        "iam:DeleteRolePolicy",
-        "iam:DetachRolePolicy",
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
@@ -377,14 +517,17 @@ export function workspaceIamStatements(project: string, workspace: string, parti
         "iam:ListRolePolicies",
         "iam:ListRoleTags",
         "iam:PassRole",
-        "iam:PutRolePolicy",
         "iam:TagRole",
         "iam:UntagRole",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:UpdateRole",
-        "iam:UpdateRoleDescription",
       ],
-      Resource: iam("role", `${prefix}*`),
+      Resource: roles,
+    },
+    {
+      Sid: "BoundedWorkspaceRoles",
+      Effect: "Allow",
+      Action: [...BOUNDED_ROLE_ACTIONS],
+      Resource: roles,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
     },
     {
       Sid: "WorkspacePolicies",
@@ -421,10 +564,21 @@ export function workspaceIamStatements(project: string, workspace: string, parti
     {
       Sid: "ServiceLinkedRoles",
       Effect: "Allow",
+      // Service-linked roles cannot take a permissions boundary; their policies are AWS's own.
       Action: "iam:CreateServiceLinkedRole",
       Resource: iam("role", "aws-service-role/*"),
       Condition: { StringEquals: { "iam:AWSServiceName": [...SERVICE_LINKED_ROLE_SERVICES] } },
     },
+    {
+      Sid: "DenyRoleChangesWithoutBoundary",
+      Effect: "Deny",
+      // The same condition as an explicit deny, so a broader deploy policy cannot bypass it either.
+      Action: [...BOUNDED_ROLE_ACTIONS],
+      Resource: roles,
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    { Sid: "DenyBoundaryRemoval", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: roles },
+    { Sid: "DenyBoundaryPolicyChanges", Effect: "Deny", Action: [...BOUNDARY_POLICY_CHANGES], Resource: boundary },
   ];
 }
 

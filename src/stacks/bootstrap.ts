@@ -92,6 +92,10 @@ export class BootstrapStack extends TerraformStack {
       });
       new TerraformOutput(this, "github_oidc_provider_arn", { value: this.github.providerArn, description: "GitHub OIDC identity provider" });
       new TerraformOutput(this, "github_plan_role_arn", { value: this.github.planRoleArn, description: "Role pull-request plans assume (repository variable AWS_PLAN_ROLE_ARN)" });
+      new TerraformOutput(this, "workspace_boundary_policy_arns", {
+        value: this.github.boundaryPolicyArns,
+        description: "Permissions boundary every role of a workspace carries (applied by the workspace stacks)",
+      });
       new TerraformOutput(this, "github_apply_role_arns", {
         value: this.github.applyRoleArns,
         description: "Apply role per workspace (environment variable AWS_APPLY_ROLE_ARN of each GitHub environment)",
