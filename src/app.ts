@@ -32,12 +32,14 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
     Aspects.of(stack).add(policy);
   }
   // With CI roles in place (github configured), CI may only create workspace roles that carry the
-  // workspace's permissions boundary; every role in a workspace stack gets it.
+  // workspace's permissions boundary; every role in a workspace stack gets it. Applied now, to the
+  // finished stacks, so the policy pack and every synthesis see exactly what is deployed.
   for (const workspace of workspaces) {
     const { config } = workspace;
     if (config.github) {
       const boundary = workspaceBoundaryArn(partitionOf(config.region), config.accountId, config.project, config.name);
-      Aspects.of(workspace).add(new PermissionsBoundaryAspect(boundary));
+      const aspect = new PermissionsBoundaryAspect(boundary);
+      workspace.node.findAll().forEach((node) => aspect.visit(node));
     }
   }
   return { app, bootstrap, workspaces, stacks };

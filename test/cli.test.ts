@@ -91,7 +91,7 @@ describe("synth entry point", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr.trim().split("\n")).toEqual([
-      "error: environments/dev.ts: network.cidr: prefix /8 is outside the /16-/24 range a VPC may use",
+      "error: environments/dev.ts: network.cidr: prefix /8 is outside the /16-/23 range the VPC layout supports",
       'error: environments/prod.ts: network.natStrategy: "triple" is not one of "single", "per-az"',
     ]);
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);

@@ -26,8 +26,8 @@ describe("environment schema", () => {
   it.each([
     ["a malformed CIDR", (e: any) => (e.network.cidr = "10.10.0/16"), `${DEV}: network.cidr: "10.10.0/16" is not an IPv4 CIDR block (expected a.b.c.d/n)`],
     ["an octet above 255", (e: any) => (e.network.cidr = "10.300.0.0/16"), `${DEV}: network.cidr: "10.300.0.0/16" has an octet above 255`],
-    ["a prefix wider than /16", (e: any) => (e.network.cidr = "10.0.0.0/8"), `${DEV}: network.cidr: prefix /8 is outside the /16-/24 range a VPC may use`],
-    ["a prefix narrower than /24", (e: any) => (e.network.cidr = "10.0.0.0/26"), `${DEV}: network.cidr: prefix /26 is outside the /16-/24 range a VPC may use`],
+    ["a prefix wider than /16", (e: any) => (e.network.cidr = "10.0.0.0/8"), `${DEV}: network.cidr: prefix /8 is outside the /16-/23 range the VPC layout supports`],
+    ["a prefix narrower than /24", (e: any) => (e.network.cidr = "10.0.0.0/26"), `${DEV}: network.cidr: prefix /26 is outside the /16-/23 range the VPC layout supports`],
     ["a /24, whose subnets are too small for a load balancer", (e: any) => (e.network.cidr = "10.0.0.0/24"), `${DEV}: network.cidr: a /24 leaves /28 subnets, smaller than the /27 an Application Load Balancer needs; use /23 or larger`],
     ["host bits", (e: any) => (e.network.cidr = "10.10.1.0/16"), `${DEV}: network.cidr: "10.10.1.0/16" has host bits set (the network address is 10.10.0.0/16)`],
     ["fewer than 2 AZs", (e: any) => (e.availabilityZones = ["us-east-1a"]), `${DEV}: availabilityZones: at least 2 availability zones are needed for high availability`],

@@ -235,6 +235,7 @@ describe("workers and scheduled tasks are wired into each workspace", () => {
     const scheduleAlarms = Object.values(resourcesOf(prod, "aws_cloudwatch_metric_alarm")).filter((a) => String(a.alarm_name).includes("schedules"));
     expect(scheduleAlarms.length).toBeGreaterThan(0);
     for (const alarm of scheduleAlarms) expect(alarm.dimensions).toEqual({ ScheduleGroup: "acme-prod-schedules" });
+    expect(scheduleAlarms.map((a) => a.alarm_name).sort()).toEqual(["acme-prod-schedules-dropped", "acme-prod-schedules-target-errors"]);
     expect(schedule).toMatchObject({ schedule_expression: "cron(0 2 * * ? *)", schedule_expression_timezone: "Europe/Berlin" });
   });
 

@@ -474,9 +474,6 @@ export const BOUNDED_ROLE_ACTIONS = [
   "iam:DetachRolePolicy",
   "iam:PutRolePermissionsBoundary",
   "iam:PutRolePolicy",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:UpdateRole",
-  "iam:UpdateRoleDescription",
 ] as const;
 
 /** What the workspace may never do to its boundary policy (it matches the `<project>-<workspace>-*` policies it manages). */
@@ -507,7 +504,10 @@ export function workspaceIamStatements(project: string, workspace: string, parti
     {
       Sid: "WorkspaceRoles",
       Effect: "Allow",
-      // Reads, deletion, passing to services and tags: none of them can widen a role's permissions.
+      // Reads, deletion, passing to services, tags, trust and description changes: none of them can
+      // widen a role's permissions, which the boundary caps (every role is created with it and it
+      // cannot be removed). IAM does not send iam:PermissionsBoundary for UpdateAssumeRolePolicy,
+      // UpdateRole or UpdateRoleDescription, so they cannot be conditioned on it.
       Action: [
         "iam:DeleteRole",
         "iam:GetRole",
@@ -519,6 +519,9 @@ export function workspaceIamStatements(project: string, workspace: string, parti
         "iam:PassRole",
         "iam:TagRole",
         "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:UpdateRoleDescription",
       ],
       Resource: roles,
     },

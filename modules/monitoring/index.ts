@@ -760,9 +760,14 @@ export class PlatformMonitoring extends Construct {
   // EventBridge Scheduler: per schedule group (the only dimension it publishes).
   private scheduleAlarms(group: string, names: readonly string[]): void {
     const dimensions = { ScheduleGroup: group };
+    // A group named after this workspace (<project>-<env>-x) appears as x in the alarm names.
+    const prefix = `${physicalName(this.naming, "")}-`;
+    const label = group.startsWith(prefix) ? group.slice(prefix.length) : group;
+    // "<project>-<env>-schedules" gives "<project>-<env>-schedules-<failure>", not "...-schedules-schedules-...".
+    const base = label === "schedules" ? "schedules" : `schedules-${label}`;
     const which = `schedule group "${group}" (${names.join(", ")})`;
     this.alarm({
-      component: `schedules-${group}-target-errors`,
+      component: `${base}-target-errors`,
       tier: "schedules",
       resource: group,
       meaning: `EventBridge Scheduler's call to a target failed in ${which}, e.g. ECS RunTask refused (no capacity, bad task definition, missing permission).`,
@@ -775,7 +780,7 @@ export class PlatformMonitoring extends Construct {
       metric: { namespace: "AWS/Scheduler", metricName: "TargetErrorCount", dimensions, statistic: "Sum" },
     });
     this.alarm({
-      component: `schedules-${group}-dropped`,
+      component: `${base}-dropped`,
       tier: "schedules",
       resource: group,
       meaning: `A scheduled run in ${which} was given up after its retries: the job did not run.`,

@@ -75,7 +75,7 @@ const cidrBlock = z.string().superRefine((text, ctx) => {
   } else if (parsed.prefix < 16 || parsed.prefix > 24) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      message: `prefix /${parsed.prefix} is outside the /16-/24 range a VPC may use`,
+      message: `prefix /${parsed.prefix} is outside the /16-/23 range the VPC layout supports`,
     });
   } else if (parsed.prefix === 24) {
     // The layout cuts the VPC into 16 subnets: a /24 gives /28s, and a load balancer needs /27 or larger.
