@@ -65,6 +65,12 @@ export interface TaskImageProps {
   readonly logRetentionDays?: number;
 }
 
+/** Just the {@link TaskImageProps} of a larger props object, to hand on to a {@link FargateTask}. */
+export function taskImageProps(props: TaskImageProps): TaskImageProps {
+  const { naming, region, accountId, image, repositoryArn, environment, secrets, secretReadGrants, logRetentionDays } = props;
+  return { naming, region, accountId, image, repositoryArn, environment, secrets, secretReadGrants, logRetentionDays };
+}
+
 export interface FargateTaskProps extends TaskImageProps {
   /** Component name: the task family is `<project>-<env>-<component>`. */
   readonly component: string;

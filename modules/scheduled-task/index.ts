@@ -9,7 +9,7 @@ import { Construct } from "constructs";
 import { denyInsecureQueueTransport, partitionOf, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName } from "../../src/lib/naming";
 import { capacityProviderStrategy, type CapacityStrategy } from "../ecs-alb/cluster";
-import { FargateTask, TaskSecurityGroup, type TaskImageProps } from "../ecs-task";
+import { FargateTask, TaskSecurityGroup, taskImageProps, type TaskImageProps } from "../ecs-task";
 import { DEFAULT_SCHEDULE_GROUP_NAME, SCHEDULE_GROUP_NAME } from "./group";
 import { scheduleProblem, timeZoneProblem } from "./schedule";
 
@@ -165,19 +165,11 @@ export class ScheduledTask extends Construct {
       physicalName(props.naming, suffix ? `${component}-${suffix}` : component, { maxLength });
 
     this.task = new FargateTask(this, "task", {
-      naming: props.naming,
+      ...taskImageProps(props),
       component,
-      region: props.region,
-      accountId: props.accountId,
-      image: props.image,
-      repositoryArn: props.repositoryArn,
       cpu: props.cpu,
       memory: props.memory,
       command: props.command,
-      environment: props.environment,
-      secrets: props.secrets,
-      secretReadGrants: props.secretReadGrants,
-      logRetentionDays: props.logRetentionDays,
     });
     this.taskDefinitionArn = this.task.taskDefinitionArn;
 

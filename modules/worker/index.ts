@@ -13,7 +13,7 @@ import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { denyInsecureQueueTransport, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { capacityProviderStrategy, serviceScalableTarget, type CapacityStrategy } from "../ecs-alb";
-import { FargateTask, TaskSecurityGroup, fargateSizeProblem, type TaskImageProps } from "../ecs-task";
+import { FargateTask, TaskSecurityGroup, fargateSizeProblem, taskImageProps, type TaskImageProps } from "../ecs-task";
 import { CELERY_ENVIRONMENT_VARIABLES, celeryEnvironment } from "./celery";
 import {
   CDK_QUEUE_SCALING_STEPS,
@@ -330,12 +330,8 @@ export class CeleryWorker extends Construct {
     // Task: definition, roles and log group from the shared FargateTask.
     const component = `worker-${props.name}`;
     this.task = new FargateTask(this, "task", {
-      naming: props.naming,
+      ...taskImageProps(props),
       component,
-      region: props.region,
-      accountId: props.accountId,
-      image: props.image,
-      repositoryArn: props.repositoryArn,
       cpu,
       memory,
       command: props.command,
@@ -349,8 +345,6 @@ export class CeleryWorker extends Construct {
           taskTimeLimitSeconds: props.taskTimeLimitSeconds,
         }),
       },
-      secrets: props.secrets,
-      secretReadGrants: props.secretReadGrants,
       logRetentionDays,
       stopTimeoutSeconds: stopTimeout,
       cpuArchitecture: props.cpuArchitecture,
