@@ -62,12 +62,6 @@ export function environments(): EnvironmentConfig[] {
   return structuredClone(loadEnvironments(environmentSources));
 }
 
-export function environment(name: string): EnvironmentConfig {
-  const found = environments().find((e) => e.name === name);
-  if (!found) throw new Error(`no environment ${name}`);
-  return found;
-}
-
 /** Raw (unvalidated) environment data, cloned so a test can break it. */
 export function rawEnvironment(name: string): Record<string, any> {
   const source = environmentSources.find((s) => s.file === `environments/${name}.ts`);

@@ -279,7 +279,7 @@ describe("CeleryWorker IAM", () => {
   });
 
   it("uses no wildcard action or resource in any policy it writes (the execution role's ECR login aside)", () => {
-    const { json } = worker({ producerRoleNames: ["acme-test-web-task"] });
+    const { json } = worker({}, (w) => w.grantSend("web", "acme-test-web-task"));
     for (const policy of Object.values(resourcesOf(json, "aws_iam_role_policy"))) {
       for (const statement of JSON.parse(policy.policy).Statement) {
         if (statement.Action === "ecr:GetAuthorizationToken") continue;
@@ -307,8 +307,11 @@ describe("CeleryWorker IAM", () => {
     });
   });
 
-  it("producerRoleNames grants the same, with KMS use when the queue has a key", () => {
-    const { json } = worker({ producerRoleNames: ["acme-test-web-task", "acme-test-api-task"], kmsMasterKeyId: KMS_KEY });
+  it("grantSend adds KMS use when the queue has a key, once per producer role", () => {
+    const { json } = worker({ kmsMasterKeyId: KMS_KEY }, (w) => {
+      w.grantSend("web", "acme-test-web-task");
+      w.grantSend("api", "acme-test-api-task");
+    });
     for (const role of ["acme-test-web-task", "acme-test-api-task"]) {
       const send = Object.values(resourcesOf(json, "aws_iam_role_policy")).filter((p) => p.role === role);
       expect(send).toHaveLength(1);
@@ -319,7 +322,12 @@ describe("CeleryWorker IAM", () => {
   });
 
   it("refuses to grant the same role twice", () => {
-    expect(() => worker({ producerRoleNames: ["acme-test-web-task"] }, (w) => w.grantSend("again", "acme-test-web-task"))).toThrow(
+    expect(() =>
+      worker({}, (w) => {
+        w.grantSend("web", "acme-test-web-task");
+        w.grantSend("again", "acme-test-web-task");
+      }),
+    ).toThrow(
       /CeleryWorker default: role acme-test-web-task may already send/,
     );
   });

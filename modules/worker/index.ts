@@ -129,8 +129,6 @@ export interface CeleryWorkerProps extends TaskImageProps {
    * scale-in, so busy workers on an I/O-bound queue are not removed). @default off
    */
   readonly cpuTargetPercent?: number;
-  /** Roles (names) that may send to the queue; each gets an inline policy, as {@link CeleryWorker.grantSend}. @default none */
-  readonly producerRoleNames?: readonly string[];
   /** Resources the service must be created after, e.g. the cluster's capacity providers. @default [] */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -474,10 +472,6 @@ export class CeleryWorker extends Construct {
         },
       });
     }
-
-    (props.producerRoleNames ?? []).forEach((roleName, i) => {
-      this.grantSend(isLiteral(roleName) ? `producer-${roleName}` : `producer-${i}`, roleName);
-    });
   }
 
   /**
