@@ -10,7 +10,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { KEY_USE_ACTIONS, keyAdministrationStatement, partitionOf, policyDocument, regionalServicePrincipal } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
-import { scheduleProblem } from "../scheduled-task/schedule";
+import { scheduleProblem } from "../../src/lib/schedule";
 
 /**
  * Longest AWS Backup vault, plan and selection name (vaults 2-50 of `[A-Za-z0-9_-]`, plans and

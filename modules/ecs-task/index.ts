@@ -4,6 +4,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { partitionOf, policyDocument, serviceTrustPolicy, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
@@ -117,6 +118,7 @@ export class FargateTask extends Construct {
   readonly executionRole: IamRole;
   readonly taskRole: IamRole;
   readonly logGroup: CloudwatchLogGroup;
+  private readonly environment = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: FargateTaskProps) {
     super(scope, id);
@@ -248,16 +250,14 @@ export class FargateTask extends Construct {
             { name: "exec-ssm-logs", path: "/var/log/amazon/ssm" },
           ]
         : [];
-    const environment = Object.entries(props.environment ?? {})
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, value]) => ({ name, value }));
+    for (const [name, value] of Object.entries(props.environment ?? {})) this.environment.set(name, value);
     const container: Record<string, unknown> = {
       name: this.containerName,
       image: props.image,
       essential: true,
       ...(props.command ? { command: [...props.command] } : {}),
       ...(props.containerPort ? { portMappings: [{ containerPort: props.containerPort, protocol: "tcp" }] } : {}),
-      environment,
+      environment: [] as Array<{ name: string; value: string }>,
       secrets: [...secrets].sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
       readonlyRootFilesystem: readonlyRoot,
       privileged: false,
@@ -287,9 +287,28 @@ export class FargateTask extends Construct {
       taskRoleArn: this.taskRole.arn,
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
       volume: [{ name: "scratch" }, ...execVolumes.map((v) => ({ name: v.name }))],
-      containerDefinitions: JSON.stringify([container]),
+      // Rendered at synthesis, so variables added with addEnvironment() after construction are included.
+      containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([{ ...container, environment: this.sortedEnvironment() }]) }),
     });
     this.taskDefinitionArn = this.taskDefinition.arn;
+  }
+
+  /**
+   * Adds plain environment variables to the container (never credentials: those are `secrets`), for
+   * wiring that exists only once other tiers are built, such as the queues a producer sends to.
+   * A name already set is refused, so two tiers cannot silently overwrite each other's value.
+   */
+  addEnvironment(variables: Readonly<Record<string, string>>): void {
+    for (const [name, value] of Object.entries(variables)) {
+      if (this.environment.has(name)) {
+        throw new Error(`FargateTask ${this.family}: environment variable ${name} is already set`);
+      }
+      this.environment.set(name, value);
+    }
+  }
+
+  private sortedEnvironment(): Array<{ name: string; value: string }> {
+    return [...this.environment.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value }));
   }
 
   /** Adds an inline policy to the task role (the application's permissions). */

@@ -11,7 +11,7 @@ import type {
   MonitoredQueue,
   MonitoredService,
   MonitoringThresholds,
-} from "./index";
+} from "./types";
 
 /**
  * The ELB 5xx rate in percent: `100 * elb5xx / requests`, both sums over the period. ELB 5xx is

@@ -14,8 +14,21 @@ import { createHash } from "node:crypto";
 import { denyWithoutTls, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { ALB_5XX_RATE_EXPRESSION, dashboardBody, type DashboardTier } from "./dashboard";
+import type {
+  AlarmEvaluation,
+  MonitoredDatabase,
+  MonitoredEmrApplication,
+  MonitoredFunction,
+  MonitoredLoadBalancer,
+  MonitoredQueue,
+  MonitoredSchedule,
+  MonitoredService,
+  MonitoringEvaluation,
+  MonitoringThresholds,
+} from "./types";
 
 export * from "./dashboard";
+export * from "./types";
 
 const ALARM_DESCRIPTION_LIMIT = 1024;
 /** An alarm may look back at most one day (periods x evaluation periods) for periods under an hour. */
@@ -25,134 +38,6 @@ const MAX_QUEUE_AGE_SECONDS = 1_209_600;
 
 /** What CloudWatch needs on the topic's key to publish to an SSE-KMS topic. */
 export const CLOUDWATCH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"] as const;
-
-/**
- * How many datapoints an alarm looks at, and how many must breach. Fields left out keep the
- * profile's default (see {@link MonitoringEvaluation}).
- */
-export interface AlarmEvaluation {
-  /** Seconds per datapoint; a multiple of 60 (AWS metrics are published once a minute). @default 60 (sustained), 300 (events) */
-  readonly periodSeconds?: number;
-  /** Datapoints looked at. @default 5 (sustained), 1 (events) */
-  readonly evaluationPeriods?: number;
-  /** Breaching datapoints among them that put the alarm in ALARM (M of N). @default 3 (sustained), 1 (events) */
-  readonly datapointsToAlarm?: number;
-}
-
-/**
- * The two evaluation profiles. `sustained` is for levels (CPU, latency, error rate, queue age...):
- * a single bad minute is noise, a few bad minutes out of five is a problem. `events` is for counts of
- * discrete failures (Lambda errors, failed jobs, messages in a dead-letter queue...): one is enough.
- */
-export interface MonitoringEvaluation {
-  /** @default { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 } */
-  readonly sustained?: AlarmEvaluation;
-  /** @default { periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 } */
-  readonly events?: AlarmEvaluation;
-}
-
-/** Alarm thresholds. Every field is optional; see each default. */
-export interface MonitoringThresholds {
-  /** ALB-generated 5xx responses as a percentage of requests. @default 5 */
-  readonly alb5xxRatePercent?: number;
-  /** 5xx responses from the targets (the application) per `events` period. @default 10 */
-  readonly target5xxCount?: number;
-  /** Target response time at `responseTimePercentile`, in seconds. @default 1 */
-  readonly targetResponseTimeSeconds?: number;
-  /** Average CPU of an ECS service, percent of its reservation. @default 80 */
-  readonly cpuPercent?: number;
-  /** Average memory of an ECS service, percent of its reservation. @default 85 */
-  readonly memoryPercent?: number;
-  /** CPU of the busiest database instance, percent. @default 80 */
-  readonly dbCpuPercent?: number;
-  /** Freeable memory of the database instance with the least, bytes. @default 268435456 (256 MiB) */
-  readonly dbFreeableMemoryBytes?: number;
-  /** Connections on the busiest database instance. @default 500 */
-  readonly dbConnections?: number;
-  /** Lag of the furthest-behind Aurora replica, milliseconds. @default 1000 */
-  readonly replicaLagMs?: number;
-  /** Serverless v2 capacity used, percent of the cluster's maximum ACUs. @default 90 */
-  readonly acuUtilizationPercent?: number;
-  /** Age of the oldest message in a work queue, seconds. @default 900 */
-  readonly queueAgeSeconds?: number;
-  /** Visible messages in a dead-letter queue that raise the alarm (1 = any). @default 1 */
-  readonly deadLetterMessages?: number;
-}
-
-/** The load balancer to watch (plain identifiers, e.g. `PublicLoadBalancer.arnSuffix`). */
-export interface MonitoredLoadBalancer {
-  /** `app/<name>/<id>`: the `LoadBalancer` dimension (`aws_lb.arn_suffix`). */
-  readonly arnSuffix: string;
-  /** `targetgroup/<name>/<id>`: the `TargetGroup` dimension (`aws_lb_target_group.arn_suffix`). */
-  readonly targetGroupArnSuffix: string;
-}
-
-/** An ECS service. */
-export interface MonitoredService {
-  /** Short name used in alarm names (`ecs-<name>-...`), e.g. `web` or `worker-default`. */
-  readonly name: string;
-  readonly clusterName: string;
-  readonly serviceName: string;
-  /**
-   * Fewest tasks that must be running; below it the running-task alarm fires. 0 (a worker that
-   * scales to zero) creates no running-task alarm.
-   */
-  readonly minRunning: number;
-}
-
-/** The Aurora cluster. */
-export interface MonitoredDatabase {
-  /** `DBClusterIdentifier` dimension (`AuroraPostgres.clusterIdentifier`). */
-  readonly clusterIdentifier: string;
-  /** Serverless v2 instances: adds the ACU-utilisation alarm. */
-  readonly serverless: boolean;
-  /** The cluster has Aurora replicas: adds the replica-lag alarm. */
-  readonly hasReaders: boolean;
-}
-
-/** A work queue and its dead-letter queue. */
-export interface MonitoredQueue {
-  /** Short name used in alarm names (`queue-<name>-...`). */
-  readonly name: string;
-  /** Name (not URL) of the work queue. */
-  readonly queueName: string;
-  /** Name (not URL) of its dead-letter queue. */
-  readonly deadLetterQueueName: string;
-}
-
-/** A Lambda function. */
-export interface MonitoredFunction {
-  /** Short name used in alarm names (`lambda-<name>-...`). */
-  readonly name: string;
-  /** Function name (not ARN). */
-  readonly functionName: string;
-}
-
-/** An EventBridge Scheduler schedule. */
-export interface MonitoredSchedule {
-  /** Schedule name, shown in the alarm description and dashboard. */
-  readonly name: string;
-  /**
-   * Schedule group. EventBridge Scheduler publishes metrics per group only, so schedules of one
-   * group share one set of alarms.
-   * @default "default"
-   */
-  readonly scheduleGroup?: string;
-}
-
-/** An EMR Serverless application. */
-export interface MonitoredEmrApplication {
-  /** Short name used in alarm names (`emr-<name>-...`). */
-  readonly name: string;
-  /** `ApplicationId` dimension (`aws_emrserverless_application.id`). */
-  readonly applicationId: string;
-  /**
-   * `ApplicationName` dimension. EMR Serverless publishes its job metrics with both ApplicationId
-   * and ApplicationName (release 7.10 and later publish only that form), and CloudWatch matches
-   * dimensions exactly, so the name is required.
-   */
-  readonly applicationName: string;
-}
 
 export interface PlatformMonitoringProps {
   readonly naming: NameContext;

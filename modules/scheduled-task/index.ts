@@ -11,10 +11,9 @@ import { NAME_LIMITS, physicalName } from "../../src/lib/naming";
 import { capacityProviderStrategy, type CapacityStrategy } from "../ecs-alb/cluster";
 import { FargateTask, TaskSecurityGroup, taskImageProps, type TaskImageProps } from "../ecs-task";
 import { DEFAULT_SCHEDULE_GROUP_NAME, SCHEDULE_GROUP_NAME } from "./group";
-import { scheduleProblem, timeZoneProblem } from "./schedule";
+import { scheduleProblem, timeZoneProblem } from "../../src/lib/schedule";
 
 export { DEFAULT_SCHEDULE_GROUP_NAME, ScheduleGroup, type ScheduleGroupProps } from "./group";
-export { scheduleProblem, timeZoneProblem } from "./schedule";
 
 /**
  * Longest EventBridge Scheduler schedule name (1-64 of `[0-9a-zA-Z-_.]`).

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { notificationFilters } from "../../modules/data-pipeline";
 import { fargateSizeProblem } from "../../modules/ecs-task";
 import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
-import { scheduleProblem, timeZoneProblem } from "../../modules/scheduled-task/schedule";
+import { scheduleProblem, timeZoneProblem } from "../lib/schedule";
 import { parseCidr } from "../lib/cidr";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
 

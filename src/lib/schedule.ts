@@ -2,8 +2,8 @@
  * Validation of EventBridge Scheduler recurring expressions and time zones.
  *
  * Pure functions that return a one-line reason when the input is refused and `undefined` when it is
- * accepted; they never throw, so the zod config schema and the {@link ScheduledTask} construct can
- * both call them. The rules follow the EventBridge cron and rate reference:
+ * accepted; they never throw, so the zod config schema and the modules that take a schedule (scheduled tasks,
+ * backup plans) can all call them. The rules follow the EventBridge cron and rate reference:
  *
  * | field        | values             | wildcards        |
  * | ------------ | ------------------ | ---------------- |

@@ -1,0 +1,109 @@
+import type { Construct } from "constructs";
+import { DEFAULT_SCHEDULE_GROUP, PlatformMonitoring, type PlatformMonitoringProps } from "./index";
+import type {
+  MonitoredDatabase,
+  MonitoredEmrApplication,
+  MonitoredFunction,
+  MonitoredLoadBalancer,
+  MonitoredQueue,
+  MonitoredSchedule,
+  MonitoredService,
+} from "./types";
+
+/** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
+type Watched = "loadBalancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications";
+
+/** Everything else {@link PlatformMonitoring} takes: naming, account, alert e-mails, thresholds, windows. */
+export type MonitoringSettings = Omit<PlatformMonitoringProps, Watched>;
+
+function fail(message: string): never {
+  throw new Error(`MonitoringRegistry: ${message}`);
+}
+
+/**
+ * What a workspace watches, filled in by the tiers where they create each resource, then built once
+ * into one {@link PlatformMonitoring} (alerts topic, alarms, dashboard). Entries keep the order they
+ * were registered in, which is the dashboard's order. A name registered twice in one kind is refused
+ * with both owners named, and nothing may be registered once the monitoring is built.
+ *
+ * `owner` names who registers (a tier, `"WebTier"`), and is used only in those messages.
+ */
+export class MonitoringRegistry {
+  private loadBalancer?: MonitoredLoadBalancer;
+  private database?: MonitoredDatabase;
+  private readonly services: MonitoredService[] = [];
+  private readonly queues: MonitoredQueue[] = [];
+  private readonly functions: MonitoredFunction[] = [];
+  private readonly schedules: MonitoredSchedule[] = [];
+  private readonly emrApplications: MonitoredEmrApplication[] = [];
+  /** `<kind> "<name>"` -> owner. */
+  private readonly owners = new Map<string, string>();
+  private built?: PlatformMonitoring;
+
+  /** The public load balancer and the target group its alarms watch (one per workspace). */
+  setLoadBalancer(owner: string, loadBalancer: MonitoredLoadBalancer): void {
+    this.claim(owner, "load balancer", "");
+    this.loadBalancer = loadBalancer;
+  }
+
+  /** The Aurora cluster (one per workspace). */
+  setDatabase(owner: string, database: MonitoredDatabase): void {
+    this.claim(owner, "database", "");
+    this.database = database;
+  }
+
+  /** An ECS service: CPU, memory and running-task alarms. */
+  addService(owner: string, service: MonitoredService): void {
+    this.claim(owner, "service", service.name);
+    this.services.push(service);
+  }
+
+  /** A work queue with its dead-letter queue: oldest-message and dead-letter alarms. */
+  addQueue(owner: string, queue: MonitoredQueue): void {
+    this.claim(owner, "queue", queue.name);
+    this.queues.push(queue);
+  }
+
+  /** A Lambda function: error and throttle alarms. */
+  addFunction(owner: string, fn: MonitoredFunction): void {
+    this.claim(owner, "function", fn.name);
+    this.functions.push(fn);
+  }
+
+  /** An EventBridge Scheduler schedule: its group's target-error and dropped-invocation alarms. */
+  addSchedule(owner: string, schedule: MonitoredSchedule): void {
+    this.claim(owner, "schedule", `${schedule.scheduleGroup ?? DEFAULT_SCHEDULE_GROUP}/${schedule.name}`);
+    this.schedules.push(schedule);
+  }
+
+  /** An EMR Serverless application: failed-job alarm. */
+  addEmrApplication(owner: string, application: MonitoredEmrApplication): void {
+    this.claim(owner, "EMR application", application.name);
+    this.emrApplications.push(application);
+  }
+
+  /** Builds the workspace's monitoring from everything registered; callable once. */
+  build(scope: Construct, id: string, settings: MonitoringSettings): PlatformMonitoring {
+    if (this.built) fail("the monitoring is already built; build it once, after every tier registered");
+    this.built = new PlatformMonitoring(scope, id, {
+      ...settings,
+      loadBalancer: this.loadBalancer,
+      services: [...this.services],
+      database: this.database,
+      queues: [...this.queues],
+      functions: [...this.functions],
+      schedules: [...this.schedules],
+      emrApplications: [...this.emrApplications],
+    });
+    return this.built;
+  }
+
+  private claim(owner: string, kind: string, name: string): void {
+    const what = name ? `${kind} "${name}"` : `the ${kind}`;
+    if (this.built) fail(`${owner} registers ${what} after the monitoring was built; every registration must come before build()`);
+    const key = `${kind}:${name}`;
+    const earlier = this.owners.get(key);
+    if (earlier !== undefined) fail(`${owner} registers ${what}, which ${earlier} already registered`);
+    this.owners.set(key, owner);
+  }
+}

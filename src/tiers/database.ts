@@ -1,0 +1,83 @@
+import { AuroraPostgres } from "../../modules/aurora";
+import type { TaskSecurityGroup } from "../../modules/ecs-task";
+import type { EnvironmentConfig } from "../config/schema";
+import type { TierContext } from "./context";
+import type { NetworkTier } from "./network";
+
+/** The config slices the database tier reads, and the tiers it builds on. */
+export interface DatabaseTierProps {
+  /** `availabilityZones`: instances are spread over them in order. */
+  readonly availabilityZones: EnvironmentConfig["availabilityZones"];
+  /** `database`: engine, size, protection and credentials of the Aurora cluster. */
+  readonly database: EnvironmentConfig["database"];
+  /** The VPC and its isolated database subnet group. */
+  readonly network: NetworkTier;
+}
+
+const OWNER = "DatabaseTier";
+
+/**
+ * Database: the Aurora PostgreSQL cluster (modules/aurora) in the isolated subnets, reachable only
+ * from task groups connected with {@link DatabaseTier.connect}. Registers the cluster with the
+ * monitoring. Outputs: `database_writer_endpoint`, `database_reader_endpoint`, `database_port`,
+ * `database_name`, `database_security_group_id`, `database_credentials`.
+ */
+export class DatabaseTier {
+  readonly database: AuroraPostgres;
+  /** The `database` config slice, as validated. */
+  readonly config: EnvironmentConfig["database"];
+
+  constructor(ctx: TierContext, props: DatabaseTierProps) {
+    const db = props.database;
+    const { network } = props.network;
+    this.config = db;
+    const serverless = db.instanceClass === "db.serverless";
+    this.database = new AuroraPostgres(ctx.scope, "database", {
+      naming: ctx.naming,
+      vpcId: network.vpcId,
+      dbSubnetGroupName: network.databaseSubnetGroupName,
+      availabilityZones: props.availabilityZones,
+      engineVersion: db.engineVersion,
+      databaseName: db.databaseName,
+      masterUsername: db.masterUsername,
+      instanceCount: db.instanceCount,
+      instanceClass: db.instanceClass,
+      // Capacity units apply to Serverless v2 only; a provisioned class has a fixed size.
+      serverless: serverless ? { minCapacity: db.minCapacity, maxCapacity: db.maxCapacity } : undefined,
+      backupRetentionDays: db.backupRetentionDays,
+      deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: db.skipFinalSnapshot,
+      performanceInsights: db.performanceInsights,
+      logRetentionDays: ctx.logRetentionDays,
+      passwordSource: db.passwordSource,
+      readerAutoscaling: db.readerAutoscaling,
+    });
+    const cluster = this.database;
+    ctx.monitoring.setDatabase(OWNER, {
+      clusterIdentifier: cluster.clusterIdentifier,
+      serverless,
+      hasReaders: db.instanceCount > 1,
+    });
+
+    ctx.output(OWNER, "database_writer_endpoint", cluster.writerEndpoint, "Aurora writer endpoint");
+    ctx.output(OWNER, "database_reader_endpoint", cluster.readerEndpoint, "Aurora reader endpoint");
+    ctx.output(OWNER, "database_port", cluster.port, "PostgreSQL port");
+    ctx.output(OWNER, "database_name", cluster.databaseName, "Database name");
+    ctx.output(OWNER, "database_security_group_id", cluster.securityGroupId, "Security group of the database");
+    ctx.output(
+      OWNER,
+      "database_credentials",
+      cluster.secretArn ?? cluster.passwordParameterName,
+      "Secrets Manager ARN (managed) or SSM parameter name (ssm) of the master credentials",
+    );
+  }
+
+  /**
+   * Lets a group of tasks reach PostgreSQL: database ingress from it and its egress to the database.
+   * `id` names the client in rule ids and descriptions (`web`, `worker-default`, `task-report`).
+   */
+  connect(id: string, tasks: TaskSecurityGroup): void {
+    this.database.allowFrom(id, tasks.securityGroupId, `PostgreSQL from ${id} tasks`);
+    tasks.allowEgressTo("database", this.database.securityGroupId, this.database.port, "PostgreSQL to the database");
+  }
+}

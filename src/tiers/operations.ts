@@ -1,0 +1,53 @@
+import { AuditTrail } from "../../modules/audit";
+import { BackupPlan } from "../../modules/backup";
+import type { PlatformMonitoring } from "../../modules/monitoring";
+import type { EnvironmentConfig } from "../config/schema";
+import type { TierContext } from "./context";
+import type { DatabaseTier } from "./database";
+
+/** The config slice the operations tier reads, and the tier it builds on. */
+export interface OperationsTierProps {
+  /** `operations`: alert e-mails, alarm thresholds, CloudTrail and AWS Backup switches and retention. */
+  readonly operations: EnvironmentConfig["operations"];
+  /** The database AWS Backup protects. */
+  readonly database: DatabaseTier;
+}
+
+const OWNER = "OperationsTier";
+
+/**
+ * Operations, built after every other tier: the monitoring (modules/monitoring: encrypted alerts
+ * topic, e-mail subscriptions, the alarms and dashboard over everything the tiers registered), the
+ * CloudTrail trail (modules/audit) when `operations.cloudTrail` is on, and the AWS Backup plan for
+ * the database (modules/backup) when `operations.backup` is on. Outputs: `alerts_topic_arn`,
+ * `dashboard_name`.
+ */
+export class OperationsTier {
+  readonly monitoring: PlatformMonitoring;
+  readonly audit?: AuditTrail;
+  readonly backup?: BackupPlan;
+
+  constructor(ctx: TierContext, props: OperationsTierProps) {
+    const ops = props.operations;
+    const common = { naming: ctx.naming, accountId: ctx.accountId, region: ctx.region };
+    this.monitoring = ctx.monitoring.build(ctx.scope, "monitoring", {
+      ...common,
+      alertEmails: ops.alertEmails,
+      thresholds: ops.thresholds,
+    });
+    if (ops.cloudTrail) {
+      this.audit = new AuditTrail(ctx.scope, "audit", { ...common, retentionDays: ops.cloudTrailRetentionDays, logRetentionDays: ctx.logRetentionDays });
+    }
+    if (ops.backup) {
+      this.backup = new BackupPlan(ctx.scope, "backup", {
+        ...common,
+        resourceArns: [props.database.database.clusterArn],
+        retentionDays: ops.backupRetentionDays,
+        copyTo: ops.backupCopyToVaultArn ? { vaultArn: ops.backupCopyToVaultArn, retentionDays: ops.backupRetentionDays } : undefined,
+      });
+    }
+
+    ctx.output(OWNER, "alerts_topic_arn", this.monitoring.topicArn, "SNS topic every alarm notifies");
+    ctx.output(OWNER, "dashboard_name", this.monitoring.dashboardName, "CloudWatch dashboard of this workspace");
+  }
+}
