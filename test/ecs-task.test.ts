@@ -212,3 +212,40 @@ describe("FargateTask", () => {
     expect(fargateSizeProblem(1024, 1024)).toMatch(/does not fit/);
   });
 });
+
+describe("FargateTask.addEnvironment", () => {
+  const containerOf = (json: SynthJson) => JSON.parse(onlyResource(json, "aws_ecs_task_definition").container_definitions)[0];
+
+  it("adds variables after construction, sorted in with the ones given as props", () => {
+    const { json } = synthConstruct((stack) => {
+      const t = new FargateTask(stack, "task", base);
+      t.addEnvironment({ C_VAR: "3", AA_VAR: "0" });
+    });
+    expect(containerOf(json).environment).toEqual([
+      { name: "A_VAR", value: "1" },
+      { name: "AA_VAR", value: "0" },
+      { name: "B_VAR", value: "2" },
+      { name: "C_VAR", value: "3" },
+    ]);
+  });
+
+  it("resolves references in added values", () => {
+    const { json } = synthConstruct((stack) => {
+      const t = new FargateTask(stack, "task", base);
+      const other = new FargateTask(stack, "other", { ...base, component: "other" });
+      t.addEnvironment({ OTHER_LOGS: JSON.stringify({ group: other.logGroup.name }) });
+    });
+    const definitions = Object.values(resourcesOf(json, "aws_ecs_task_definition"));
+    const web = JSON.parse(definitions.find((d) => d.family === "acme-test-web")!.container_definitions)[0];
+    const logsId = Object.entries(resourcesOf(json, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/ecs/acme-test-other")![0];
+    const value = web.environment.find((e: { name: string }) => e.name === "OTHER_LOGS").value;
+    expect(JSON.parse(value)).toEqual({ group: ref("aws_cloudwatch_log_group", logsId, "name") });
+  });
+
+  it("refuses a variable that is already set, so two callers never overwrite each other", () => {
+    synthConstruct((stack) => {
+      const t = new FargateTask(stack, "task", base);
+      expect(() => t.addEnvironment({ A_VAR: "other" })).toThrow("FargateTask acme-test-web: environment variable A_VAR is already set");
+    });
+  });
+});

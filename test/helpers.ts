@@ -1,8 +1,14 @@
 import { Testing, TerraformStack } from "cdktf";
+import { resolve } from "cdktf/lib/_tokens";
 import { environmentSources } from "../environments";
 import { loadEnvironments } from "../src/config/load";
 import type { EnvironmentConfig } from "../src/config/schema";
 import type { NameContext } from "../src/lib/naming";
+import { ComputeTier } from "../src/tiers/compute";
+import { tierContext, type TierContext } from "../src/tiers/context";
+import { DatabaseTier } from "../src/tiers/database";
+import { EdgeTier } from "../src/tiers/edge";
+import { NetworkTier } from "../src/tiers/network";
 
 /** Parsed `cdk.tf.json` of one stack. */
 export interface SynthJson {
@@ -69,3 +75,34 @@ export function rawEnvironment(name: string): Record<string, any> {
   return structuredClone(source.data) as Record<string, any>;
 }
 
+
+/** A fresh stack with the tier context of one repository environment (dev unless named), optionally changed. */
+export function testContext(options: { environment?: string; mutate?: (config: EnvironmentConfig) => void } = {}) {
+  const name = options.environment ?? "dev";
+  const config = environments().find((e) => e.name === name);
+  if (!config) throw new Error(`no environment ${name}`);
+  options.mutate?.(config);
+  const stack = new TerraformStack(Testing.app(), config.name);
+  const ctx = tierContext(stack, config);
+  return { config, stack, ctx, synth: () => synthStack(stack).json };
+}
+
+/** The tiers every application tier builds on, as the workspace stack composes them. */
+export function foundationTiers(ctx: TierContext, config: EnvironmentConfig) {
+  const { availabilityZones } = config;
+  const network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr });
+  const database = new DatabaseTier(ctx, { availabilityZones, database: config.database, network });
+  const compute = new ComputeTier(ctx, { service: config.service, migrateCommand: config.database.migrateCommand, network, database });
+  const edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network });
+  return { network, database, compute, edge };
+}
+
+/** The security group id reference of the group with this physical name. */
+export function securityGroupRef(json: SynthJson, name: string): string {
+  return ref("aws_security_group", logicalIdOf(json, "aws_security_group", (sg) => sg.name === name), "id");
+}
+
+/** A value holding tokens (a registry entry, an image URI) as it will appear in the stack's JSON. */
+export function resolved<T>(stack: TerraformStack, value: T): T {
+  return resolve(stack, value);
+}

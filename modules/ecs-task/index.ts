@@ -257,7 +257,8 @@ export class FargateTask extends Construct {
       essential: true,
       ...(props.command ? { command: [...props.command] } : {}),
       ...(props.containerPort ? { portMappings: [{ containerPort: props.containerPort, protocol: "tcp" }] } : {}),
-      environment: [] as Array<{ name: string; value: string }>,
+      // Filled in at synthesis (see containerDefinitions), so it includes addEnvironment().
+      environment: undefined,
       secrets: [...secrets].sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
       readonlyRootFilesystem: readonlyRoot,
       privileged: false,
@@ -288,6 +289,7 @@ export class FargateTask extends Construct {
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "X86_64" },
       volume: [{ name: "scratch" }, ...execVolumes.map((v) => ({ name: v.name }))],
       // Rendered at synthesis, so variables added with addEnvironment() after construction are included.
+      // The container keeps its key order; environment is sorted by name.
       containerDefinitions: Lazy.stringValue({ produce: () => JSON.stringify([{ ...container, environment: this.sortedEnvironment() }]) }),
     });
     this.taskDefinitionArn = this.taskDefinition.arn;

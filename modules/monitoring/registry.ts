@@ -13,6 +13,10 @@ import type {
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
 type Watched = "loadBalancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications";
 
+/** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
+export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database">>> &
+  Pick<PlatformMonitoringProps, "loadBalancer" | "database">;
+
 /** Everything else {@link PlatformMonitoring} takes: naming, account, alert e-mails, thresholds, windows. */
 export type MonitoringSettings = Omit<PlatformMonitoringProps, Watched>;
 
@@ -82,11 +86,9 @@ export class MonitoringRegistry {
     this.emrApplications.push(application);
   }
 
-  /** Builds the workspace's monitoring from everything registered; callable once. */
-  build(scope: Construct, id: string, settings: MonitoringSettings): PlatformMonitoring {
-    if (this.built) fail("the monitoring is already built; build it once, after every tier registered");
-    this.built = new PlatformMonitoring(scope, id, {
-      ...settings,
+  /** Everything registered so far, each kind in registration order (copies). */
+  registered(): MonitoredResources {
+    return {
       loadBalancer: this.loadBalancer,
       services: [...this.services],
       database: this.database,
@@ -94,7 +96,13 @@ export class MonitoringRegistry {
       functions: [...this.functions],
       schedules: [...this.schedules],
       emrApplications: [...this.emrApplications],
-    });
+    };
+  }
+
+  /** Builds the workspace's monitoring from everything registered; callable once. */
+  build(scope: Construct, id: string, settings: MonitoringSettings): PlatformMonitoring {
+    if (this.built) fail("the monitoring is already built; build it once, after every tier registered");
+    this.built = new PlatformMonitoring(scope, id, { ...settings, ...this.registered() });
     return this.built;
   }
 

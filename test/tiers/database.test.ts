@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { TaskSecurityGroup } from "../../modules/ecs-task";
+import { DatabaseTier } from "../../src/tiers/database";
+import { NetworkTier } from "../../src/tiers/network";
+import { onlyResource, ref, resolved, resourcesOf, securityGroupRef, testContext } from "../helpers";
+
+function database(options: Parameters<typeof testContext>[0] = {}) {
+  const t = testContext(options);
+  const { availabilityZones } = t.config;
+  const network = new NetworkTier(t.ctx, { availabilityZones, network: t.config.network, ecr: t.config.ecr });
+  const tier = new DatabaseTier(t.ctx, { availabilityZones, database: t.config.database, network });
+  return { ...t, network, tier };
+}
+
+describe("DatabaseTier", () => {
+  it("puts the cluster in the network tier's database subnet group", () => {
+    const { synth } = database();
+    const json = synth();
+    const group = Object.keys(resourcesOf(json, "aws_db_subnet_group"))[0];
+    expect(onlyResource(json, "aws_rds_cluster").db_subnet_group_name).toBe(ref("aws_db_subnet_group", group, "name"));
+  });
+
+  it("registers the cluster: Serverless v2 without readers in dev, with readers in prod, provisioned when configured", () => {
+    const dev = database();
+    const clusterId = Object.keys(resourcesOf(dev.synth(), "aws_rds_cluster"))[0];
+    expect(resolved(dev.stack, dev.ctx.monitoring.registered().database)).toEqual({
+      clusterIdentifier: ref("aws_rds_cluster", clusterId, "id"),
+      serverless: true,
+      hasReaders: false,
+    });
+    expect(database({ environment: "prod" }).ctx.monitoring.registered().database).toMatchObject({ serverless: true, hasReaders: true });
+    const provisioned = database({ environment: "prod", mutate: (c) => (c.database.instanceClass = "db.r6g.large") });
+    expect(provisioned.ctx.monitoring.registered().database).toMatchObject({ serverless: false, hasReaders: true });
+    expect(onlyResource(provisioned.synth(), "aws_rds_cluster").serverlessv2_scaling_configuration).toBeUndefined();
+  });
+
+  it("connect() admits a task group on the PostgreSQL port and opens its egress to the database, nothing wider", () => {
+    const { ctx, tier, network, synth } = database();
+    const tasks = new TaskSecurityGroup(ctx.scope, "reports-sg", { naming: ctx.naming, component: "reports", vpcId: network.network.vpcId, description: "Reports" });
+    tier.connect("reports", tasks);
+    const json = synth();
+    const db = securityGroupRef(json, "acme-dev-db");
+    const reports = securityGroupRef(json, "acme-dev-reports");
+    const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).filter((r) => r.security_group_id === db);
+    expect(ingress).toEqual([expect.objectContaining({ referenced_security_group_id: reports, from_port: 5432, to_port: 5432, description: "PostgreSQL from reports tasks" })]);
+    const egress = Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule")).filter((r) => r.security_group_id === reports);
+    expect(egress.map((r) => `${r.referenced_security_group_id ?? r.cidr_ipv4}:${r.from_port}`).sort()).toEqual(["0.0.0.0/0:443", `${db}:5432`].sort());
+  });
+
+  it("declares the database outputs; credentials are the managed secret, or the SSM parameter name", () => {
+    const json = database().synth();
+    expect(Object.keys(json.output ?? {}).filter((k) => k.startsWith("database_") && !k.includes("subnet")).sort()).toEqual([
+      "database_credentials",
+      "database_name",
+      "database_port",
+      "database_reader_endpoint",
+      "database_security_group_id",
+      "database_writer_endpoint",
+    ]);
+    const clusterId = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
+    expect(json.output?.database_credentials.value).toBe(`\${aws_rds_cluster.${clusterId}.master_user_secret[0].secret_arn}`);
+    const ssm = database({ mutate: (c) => (c.database.passwordSource = "ssm") }).synth();
+    const parameter = Object.keys(resourcesOf(ssm, "aws_ssm_parameter"))[0];
+    expect(ssm.output?.database_credentials.value).toBe(ref("aws_ssm_parameter", parameter, "name"));
+  });
+});
