@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { EnvironmentConfig } from "../../src/config/schema";
 import { NetworkTier } from "../../src/tiers/network";
 import { ref, resolved, resourcesOf, testContext } from "../helpers";
 
-function network(mutate?: Parameters<typeof testContext>[0]["mutate"]) {
+function network(mutate?: (config: EnvironmentConfig) => void) {
   const t = testContext({ mutate });
   const tier = new NetworkTier(t.ctx, { availabilityZones: t.config.availabilityZones, network: t.config.network, ecr: t.config.ecr });
   return { ...t, tier, json: t.synth() };

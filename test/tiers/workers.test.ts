@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { EnvironmentConfig } from "../../src/config/schema";
 import { WebTier } from "../../src/tiers/web";
 import { WorkersTier } from "../../src/tiers/workers";
 import { PRODUCER_ACTIONS } from "../../modules/worker";
@@ -17,7 +18,7 @@ const webEnvironment = (json: SynthJson): Record<string, string> => {
   return Object.fromEntries(JSON.parse(definition.container_definitions)[0].environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 };
 const queueId = (json: SynthJson, name: string) => Object.entries(resourcesOf(json, "aws_sqs_queue")).find(([, q]) => q.name === name)![0];
-const addSecondWorker = (c: Parameters<NonNullable<Parameters<typeof testContext>[0]["mutate"]>>[0]) =>
+const addSecondWorker = (c: EnvironmentConfig) =>
   c.workers.push({ ...c.workers[0], name: "mail", minCount: 2 });
 
 describe("WorkersTier", () => {
