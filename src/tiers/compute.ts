@@ -14,7 +14,9 @@ export interface ComputeTierProps {
   readonly service: EnvironmentConfig["service"];
   /** `database.migrateCommand`: what the one-off migration task runs. */
   readonly migrateCommand: EnvironmentConfig["database"]["migrateCommand"];
+  /** The VPC and subnets, and the application image. */
   readonly network: NetworkTier;
+  /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
 }
 

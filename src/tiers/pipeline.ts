@@ -9,7 +9,9 @@ import type { NetworkTier } from "./network";
 export interface PipelineTierProps {
   /** `dataPipeline`: filters, batching, concurrency and EMR capacity of the ingestion pipeline; only built when `enabled`. */
   readonly dataPipeline: NonNullable<EnvironmentConfig["dataPipeline"]>;
+  /** The VPC and subnets, and the application image. */
   readonly network: NetworkTier;
+  /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
 }
 

@@ -9,8 +9,11 @@ import type { NetworkTier } from "./network";
 export interface SchedulesTierProps {
   /** `scheduledTasks`: one EventBridge Scheduler schedule running an ECS task per entry. */
   readonly scheduledTasks: EnvironmentConfig["scheduledTasks"];
+  /** The VPC and subnets, and the application image. */
   readonly network: NetworkTier;
+  /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
+  /** The cluster and the application task settings (`appTask`). */
   readonly compute: ComputeTier;
 }
 

@@ -12,9 +12,13 @@ import type { NetworkTier } from "./network";
 export interface WebTierProps {
   /** `service`: size, command, health check, scaling and capacity of the web service. */
   readonly service: EnvironmentConfig["service"];
+  /** The VPC and subnets, and the application image. */
   readonly network: NetworkTier;
+  /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
+  /** The cluster and the application task settings (`appTask`). */
   readonly compute: ComputeTier;
+  /** The public load balancer the service registers with. */
   readonly edge: EdgeTier;
 }
 

@@ -22,8 +22,11 @@ export interface WorkersTierProps {
    * environment (see {@link WorkersTier}). @default none
    */
   readonly producers?: readonly QueueProducer[];
+  /** The VPC and subnets, and the application image. */
   readonly network: NetworkTier;
+  /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
+  /** The cluster and the application task settings (`appTask`). */
   readonly compute: ComputeTier;
 }
 
