@@ -3,6 +3,7 @@ import { workspaceBoundaryArn } from "../modules/github-oidc";
 import { PermissionsBoundaryAspect } from "./aspects/permissions-boundary";
 import { POLICY_RULES, PolicyAspect, type PolicyResult } from "./aspects/policy";
 import { partitionOf } from "./lib/iam";
+import { resolveStacks } from "./lib/synthesis";
 import type { EnvironmentConfig } from "./config/schema";
 import { BootstrapStack } from "./stacks/bootstrap";
 import { WorkspaceStack } from "./stacks/workspace";
@@ -48,4 +49,25 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
 /** Evaluates the policy pack over every stack of the app without synthesizing. */
 export function checkPolicies(platform: PlatformApp): PolicyResult[] {
   return platform.stacks.flatMap(({ stack, policy }) => policy.evaluate(stack));
+}
+
+/**
+ * Finishes every stack for synthesis and checks the policy pack on exactly the JSON that
+ * `platform.app.synth()` will then write: each stack is resolved once ({@link resolveStacks})
+ * instead of three times (the check, cdktf's preparing pass, the written pass). Returns the
+ * violations; when there are none, `platform.app.synth()` writes the checked JSON. Nothing is
+ * written here.
+ */
+export function finalizeAndCheck(platform: PlatformApp): PolicyResult[] {
+  const resolved = resolveStacks(platform.stacks.map(({ stack }) => stack));
+  const violations: PolicyResult[] = [];
+  for (const { stack, policy } of platform.stacks) {
+    const json = resolved.get(stack)!;
+    violations.push(...policy.evaluate(stack, json).filter((r) => r.outcome === "fail"));
+    // The stack is final: prepared above, and the aspects that change stacks were applied in buildApp.
+    stack.prepareStack = () => undefined;
+    stack.toTerraform = () => json;
+    policy.markVerified(stack);
+  }
+  return violations;
 }

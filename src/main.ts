@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { environmentSources } from "../environments";
-import { buildApp, checkPolicies } from "./app";
+import { buildApp, finalizeAndCheck } from "./app";
 import { formatViolation } from "./aspects/policy";
 import { ConfigError, loadEnvironments } from "./config/load";
 
@@ -22,6 +22,16 @@ function removeGeneratedFiles(stacksDir: string): void {
   }
 }
 
+/**
+ * Makes cdktf record no creation stack for new tokens. Its tokens read the capture function from
+ * this module's exports at each creation, so replacing the export takes effect everywhere.
+ */
+function disableTokenCreationTraces(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const traces = require("cdktf/lib/tokens/private/stack-trace") as { captureStackTrace: () => string[] };
+  traces.captureStackTrace = () => [];
+}
+
 function fail(lines: string[]): void {
   for (const line of lines) {
     process.stderr.write(`error: ${line}\n`);
@@ -35,8 +45,13 @@ function fail(lines: string[]): void {
  * leaves no partial output.
  */
 function main(): void {
-  // cdktf captures a stack trace for every token it creates; resolving each through source maps
-  // (which tsx turns on) costs more than the whole synthesis. PLATFORM_SOURCE_MAPS=1 keeps them.
+  // cdktf captures a full stack trace for every token it creates (about a third of a synthesis),
+  // only to print it if the token later fails to resolve. Off by default: such a failure still
+  // names the construct that holds the token. PLATFORM_TOKEN_TRACES=1 captures them again, and
+  // PLATFORM_SOURCE_MAPS=1 maps them to TypeScript lines when run from sources (`npx tsx src/main.ts`).
+  if (process.env.PLATFORM_TOKEN_TRACES !== "1") {
+    disableTokenCreationTraces();
+  }
   if (process.env.PLATFORM_SOURCE_MAPS !== "1") {
     process.setSourceMapsEnabled(false);
   }
@@ -60,14 +75,19 @@ function main(): void {
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     return fail([(error as Error).message.split("\n")[0]]);
   }
-  const violations = checkPolicies(platform).filter((r) => r.outcome === "fail");
+  let violations;
+  try {
+    violations = finalizeAndCheck(platform);
+  } catch (error) {
+    // A token that cannot be resolved: its construct path and the reason, on one line.
+    if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
+    return fail([(error as Error).message.split("\n")[0]]);
+  }
   if (violations.length > 0) {
     // cdktf's App creates the output folder up front; leave nothing behind for a refused run.
     if (!outdirExisted) rmSync(outdir, { recursive: true, force: true });
     return fail(violations.map(formatViolation));
   }
-  // The stacks are final and passed: the aspects need not evaluate them again during synthesis.
-  platform.stacks.forEach(({ stack, policy }) => policy.markVerified(stack));
   removeGeneratedFiles(join(outdir, "stacks"));
   platform.app.synth();
 }

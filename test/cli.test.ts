@@ -11,18 +11,19 @@ const scratch: string[] = [];
 function copyOfApp(): string {
   const dir = mkdtempSync(join(tmpdir(), "platform-cli-"));
   scratch.push(dir);
-  for (const entry of ["src", "modules", "environments", "package.json", "tsconfig.json", "cdktf.json"]) {
+  for (const entry of ["src", "modules", "environments", "package.json", "package-lock.json", "tsconfig.json", "cdktf.json"]) {
     cpSync(join(root, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
   return dir;
 }
 
-function synth(dir: string) {
-  return spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "src/main.ts"], {
+/** `npm run synth` in a copy: the precompiled app, rebuilt when the copy's sources differ. */
+function synth(dir: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ["src/tools/run-app.cjs"], {
     cwd: dir,
     encoding: "utf8",
-    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env },
   });
 }
 
@@ -49,11 +50,7 @@ describe("synth entry point", () => {
   it("replaces earlier output instead of mixing it (HCL after JSON leaves no cdk.tf.json behind)", () => {
     const dir = copyOfApp();
     expect(synth(dir).status).toBe(0);
-    const hcl = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "src/main.ts"], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", SYNTH_HCL_OUTPUT: "true" },
-    });
+    const hcl = synth(dir, { SYNTH_HCL_OUTPUT: "true" });
     expect(hcl.status).toBe(0);
     expect(readdirSync(join(dir, "cdktf.out", "stacks", "dev")).filter((f) => f.startsWith("cdk.tf"))).toEqual(["cdk.tf"]);
   });

@@ -11,14 +11,16 @@
  *
  * Fast: bundling the SDK takes esbuild about 0.2 s, so the result is cached twice: in memory for the
  * rest of the process (several stacks share one build), and on disk next to the bundle, keyed by the
- * content of every input file esbuild read last time. A later process whose inputs hash the same
- * (about 10 ms of reading) reuses the bundle without running esbuild.
+ * content of the handler's own input files and the lockfile (not by the checkout's path). A later
+ * process, in this checkout or another with the same sources, whose inputs hash the same reuses the
+ * bundle without running esbuild.
  */
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
+import { REPO_ROOT } from "../../src/lib/paths";
 import { zipFiles } from "./zip";
 
 /** The Lambda runtime the bundle targets; {@link ESBUILD_TARGET} must match it. */
@@ -32,8 +34,6 @@ export const BUNDLE_FILE = "index.js";
 /** The deployment package beside the bundle. */
 export const PACKAGE_FILE = "function.zip";
 
-/** Repository root: esbuild resolves and names every path relative to it. */
-const REPO_ROOT = resolve(__dirname, "..", "..");
 /** Fixed modification time of the bundle file (its mode is fixed too), so the zip cdktf builds from it is byte-identical between runs. */
 const FIXED_MTIME = new Date("2000-01-01T00:00:00Z");
 
@@ -78,15 +78,25 @@ interface CacheManifest {
 
 const sha256Of = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
-/** Digest of the build settings plus each input's path and content; undefined when an input is gone. */
+/** The build settings as they affect the output: the checkout's location (`absWorkingDir`) does not. */
+const SETTINGS_KEY = JSON.stringify({ esbuildVersion, options: { ...BUILD_OPTIONS, absWorkingDir: undefined } });
+
+/**
+ * Digest of the build settings plus each input's path and content; undefined when an input is gone.
+ * Inputs under node_modules/ are covered by the lockfile (npm ci installs exactly it) rather than
+ * read one by one: the AWS SDK alone is hundreds of files.
+ */
 function inputsDigest(inputs: readonly string[]): string | undefined {
-  const hash = createHash("sha256").update(JSON.stringify({ esbuildVersion, BUILD_OPTIONS }));
+  const hash = createHash("sha256").update(SETTINGS_KEY);
+  hash.update(readFileSync(join(REPO_ROOT, "package-lock.json")));
   for (const input of inputs) {
+    hash.update(`\0${input}\0`);
+    if (input.startsWith("node_modules/")) continue;
     const file = join(REPO_ROOT, input);
     if (!existsSync(file)) {
       return undefined;
     }
-    hash.update(`\0${input}\0`).update(readFileSync(file));
+    hash.update(readFileSync(file));
   }
   return hash.digest("hex");
 }
@@ -159,9 +169,13 @@ export function buildHandlerBundle(outRoot: string = tmpdir()): LambdaBundle {
   return withPackage(directory, Buffer.from(code, "utf8"), sha256);
 }
 
-/** One manifest per checkout, so two clones on one machine do not evict each other. */
+/**
+ * The cache manifest, named by the build settings and the handler's entry file, not by the
+ * checkout's path: every clone of the same sources (CI, a test's copy) finds the same bundle.
+ */
 function manifestPath(outRoot: string): string {
-  return join(outRoot, `data-pipeline-lambda-${sha256Of(REPO_ROOT).slice(0, 12)}.json`);
+  const key = sha256Of(`${SETTINGS_KEY}\0${readFileSync(join(REPO_ROOT, HANDLER_ENTRY), "utf8")}`);
+  return join(outRoot, `data-pipeline-lambda-${key.slice(0, 12)}.json`);
 }
 
 /** The bundle from the disk cache when every input is unchanged since it was built, else undefined. */

@@ -19,13 +19,14 @@ import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { denyInsecureQueueTransport, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+import { REPO_ROOT } from "../../src/lib/paths";
 import { SecureBucket } from "../s3-bucket";
 import { handlerBundle, LAMBDA_RUNTIME } from "./bundle";
 
 export { buildHandlerBundle, handlerBundle, LAMBDA_RUNTIME, ESBUILD_TARGET, type LambdaBundle } from "./bundle";
 
 /** The reference Spark job shipped with the module. */
-export const JOB_SCRIPT_PATH = join(__dirname, "job", "ingest.py");
+export const JOB_SCRIPT_PATH = join(REPO_ROOT, "modules", "data-pipeline", "job", "ingest.py");
 /** Key of the job script in the artifacts bucket. */
 export const JOB_SCRIPT_KEY = "jobs/ingest.py";
 /** Prefix of the artifacts bucket the job role may read extra jars from. */

@@ -125,9 +125,17 @@ export function evaluateJson(
 /** Whether a stack is held to production-only rules. */
 export type ProductionPredicate = (stack: TerraformStack) => boolean;
 
-/** Evaluates rules against a stack as it would synthesize. */
-export function evaluateStack(rules: readonly PolicyRule[], stack: TerraformStack, production: boolean): PolicyResult[] {
-  return evaluateJson(rules, stack.node.id, stack.toTerraform(), {
+/**
+ * Evaluates rules against a stack as it would synthesize, or against `json` when the caller has
+ * already resolved the stack (`stack.toTerraform()`), so the stack is not resolved twice.
+ */
+export function evaluateStack(
+  rules: readonly PolicyRule[],
+  stack: TerraformStack,
+  production: boolean,
+  json: PolicyContext["stack"] = stack.toTerraform(),
+): PolicyResult[] {
+  return evaluateJson(rules, stack.node.id, json, {
     production,
     suppressions: suppressionsByLogicalId(stack),
   });
@@ -152,8 +160,9 @@ export class PolicyAspect implements IAspect {
     private readonly production: boolean,
   ) {}
 
-  evaluate(stack: TerraformStack): PolicyResult[] {
-    return evaluateStack(this.rules, stack, this.production);
+  /** Evaluates every rule on `stack`, or on its already-resolved `json`. */
+  evaluate(stack: TerraformStack, json?: PolicyContext["stack"]): PolicyResult[] {
+    return evaluateStack(this.rules, stack, this.production, json);
   }
 
   /** Records that `stack`, as it is now and will be synthesized, passed {@link evaluate}. */

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+/**
+ * `npm run synth` and `cdktf synth` (cdktf.json's `app`): runs the app as precompiled JavaScript.
+ *
+ * esbuild bundles `src/main.ts` with its dependencies into one CommonJS file, `.build/app-<digest>.js`
+ * (git-ignored). The digest covers every file under src/, modules/ and environments/, the lockfile,
+ * the esbuild version and build options, and this file, so the bundle is rebuilt exactly when one of
+ * them changes. A bundle is also kept in the temporary folder under the same digest, so another
+ * checkout of the same sources (a fresh clone, a CI run, a test's copy) reuses it instead of
+ * spending about 1.5 s in esbuild. Loading one bundle instead of hundreds of modules through tsx is
+ * most of what makes a synthesis fast.
+ *
+ * The output is byte-identical to running the sources (`npx tsx src/main.ts`, which still works and
+ * is the way to debug with TypeScript line numbers). Dependencies installed other than by the
+ * lockfile (`npm link`, edits in node_modules/) are not noticed: delete `.build/` after those.
+ *
+ * Usage: node src/tools/run-app.cjs [--build]   (--build: build or fetch the bundle, do not run it)
+ */
+"use strict";
+const { createHash } = require("node:crypto");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const BUILD_DIR = path.join(ROOT, ".build");
+const SHARED_DIR = path.join(os.tmpdir(), "aws-web-platform-app");
+const SOURCE_DIRS = ["src", "modules", "environments"];
+const SOURCE_FILE = /\.(ts|cts|mts|js|cjs|mjs|json)$/;
+
+const BUILD_OPTIONS = {
+  entryPoints: ["src/main.ts"],
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  // esbuild is a native tool the app calls at synth time (the Lambda bundle); it cannot be bundled.
+  external: ["esbuild"],
+  sourcemap: false,
+  legalComments: "none",
+  charset: "utf8",
+  logLevel: "silent",
+  write: false,
+};
+
+/** Every source file below the source folders, relative to the root, sorted. */
+function sourceFiles() {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.posix.join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (SOURCE_FILE.test(entry.name)) files.push(rel);
+    }
+  };
+  SOURCE_DIRS.forEach(walk);
+  return files.sort();
+}
+
+function digest() {
+  const esbuildVersion = require("esbuild/package.json").version;
+  const hash = createHash("sha256").update(JSON.stringify({ esbuildVersion, BUILD_OPTIONS }));
+  hash.update(fs.readFileSync(__filename));
+  hash.update(fs.readFileSync(path.join(ROOT, "package-lock.json")));
+  for (const file of sourceFiles()) hash.update(`\0${file}\0`).update(fs.readFileSync(path.join(ROOT, file)));
+  return hash.digest("hex").slice(0, 20);
+}
+
+/** Writes atomically: parallel runs (test workers) may produce the same file at once. */
+function writeAtomically(file, data) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  fs.writeFileSync(partial, data);
+  fs.renameSync(partial, file);
+}
+
+function build() {
+  const result = require("esbuild").buildSync({ ...BUILD_OPTIONS, absWorkingDir: ROOT });
+  if (result.errors.length > 0 || result.outputFiles.length !== 1) {
+    throw new Error(`bundling src/main.ts failed: ${result.errors.map((e) => e.text).join("; ")}`);
+  }
+  return result.outputFiles[0].contents;
+}
+
+/** The bundle for the current sources: in .build/, else from the shared cache, else built now. */
+function bundle() {
+  const name = `app-${digest()}`;
+  const file = path.join(BUILD_DIR, `${name}.js`);
+  if (fs.existsSync(file)) return file;
+  const shared = path.join(SHARED_DIR, `${name}.js`);
+  let code;
+  try {
+    code = fs.readFileSync(shared);
+  } catch {
+    code = build();
+    writeAtomically(shared, code);
+  }
+  // Earlier bundles of this checkout are stale now.
+  for (const old of fs.existsSync(BUILD_DIR) ? fs.readdirSync(BUILD_DIR) : []) {
+    if (/^app-[0-9a-f]+\.(js|v8cache)$/.test(old)) fs.rmSync(path.join(BUILD_DIR, old), { force: true });
+  }
+  writeAtomically(file, code);
+  return file;
+}
+
+/**
+ * Runs the bundle as a CommonJS module with V8's code cache beside it (`app-<digest>.v8cache`, also
+ * kept in the shared cache), written after the first run so it holds the functions that run
+ * compiled too: later runs skip most of parsing and compiling 4 MB of JavaScript. (Node 22's module.enableCompileCache() does
+ * the same; this project runs on Node 20.) A cache V8 rejects (another Node version) is rewritten.
+ */
+function run(file) {
+  const Module = require("node:module");
+  const vm = require("node:vm");
+  const cacheFile = file.replace(/\.js$/, ".v8cache");
+  const sharedCacheFile = path.join(SHARED_DIR, path.basename(cacheFile));
+  let cachedData;
+  for (const candidate of [cacheFile, sharedCacheFile]) {
+    try {
+      cachedData = fs.readFileSync(candidate);
+      break;
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+  const app = new Module(file, module);
+  app.filename = file;
+  app.paths = Module._nodeModulePaths(path.dirname(file));
+  script.runInThisContext().call(app.exports, app.exports, Module.createRequire(file), app, file, path.dirname(file));
+  app.loaded = true;
+  if (cachedData === undefined || script.cachedDataRejected) {
+    const data = script.createCachedData();
+    writeAtomically(cacheFile, data);
+    writeAtomically(sharedCacheFile, data);
+  } else if (!fs.existsSync(cacheFile)) {
+    writeAtomically(cacheFile, cachedData);
+  }
+}
+
+const file = bundle();
+if (!process.argv.includes("--build")) run(file);
