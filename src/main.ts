@@ -4,6 +4,7 @@ import { environmentSources } from "../environments";
 import { buildApp, finalizeAndCheck } from "./app";
 import { formatViolation } from "./aspects/policy";
 import { ConfigError, loadEnvironments } from "./config/load";
+import { disableTokenCreationTraces } from "./lib/synthesis";
 
 /** What synthesis writes into a stack folder; everything else there (state, .terraform/) is the user's. */
 const GENERATED = ["cdk.tf", "cdk.tf.json", "metadata.json", "assets"];
@@ -20,16 +21,6 @@ function removeGeneratedFiles(stacksDir: string): void {
       rmSync(join(stacksDir, stack, file), { recursive: true, force: true });
     }
   }
-}
-
-/**
- * Makes cdktf record no creation stack for new tokens. Its tokens read the capture function from
- * this module's exports at each creation, so replacing the export takes effect everywhere.
- */
-function disableTokenCreationTraces(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const traces = require("cdktf/lib/tokens/private/stack-trace") as { captureStackTrace: () => string[] };
-  traces.captureStackTrace = () => [];
 }
 
 function fail(lines: string[]): void {

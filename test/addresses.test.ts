@@ -14,10 +14,12 @@ import { environments, synthStack, type SynthJson } from "./helpers";
  */
 const FIXTURE = join(__dirname, "fixtures", "terraform-addresses.json");
 
-function addresses(json: SynthJson): string[] {
+/** Resource and data-source addresses, plus the outputs and variables callers depend on (CI reads outputs). */
+function addresses(json: SynthJson & { variable?: Record<string, unknown> }): string[] {
   const of = (prefix: string, block?: Record<string, Record<string, unknown>>) =>
     Object.entries(block ?? {}).flatMap(([type, items]) => Object.keys(items).map((id) => `${prefix}${type}.${id}`));
-  return [...of("", json.resource), ...of("data.", json.data)].sort();
+  const names = (prefix: string, block?: Record<string, unknown>) => Object.keys(block ?? {}).map((name) => `${prefix}${name}`);
+  return [...of("", json.resource), ...of("data.", json.data), ...names("output.", json.output), ...names("var.", json.variable)].sort();
 }
 
 const { bootstrap, workspaces } = buildApp(environments(), Testing.app().outdir);
@@ -26,6 +28,8 @@ const current: Record<string, string[]> = Object.fromEntries(
 );
 
 if (process.env.UPDATE_ADDRESSES === "1") {
+  // Rewriting the fixture and comparing against it would always pass: never in CI.
+  if (process.env.CI) throw new Error("UPDATE_ADDRESSES is refused in CI: regenerate the fixture locally and review its diff");
   writeFileSync(FIXTURE, `${JSON.stringify(current, null, 2)}\n`);
 }
 const recorded = JSON.parse(readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;

@@ -1,4 +1,5 @@
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { FargateTask, fargateSizeProblem, type FargateTaskProps } from "../modules/ecs-task";
 import { POLICY_RULES, evaluateJson } from "../src/aspects/policy";
@@ -245,7 +246,17 @@ describe("FargateTask.addEnvironment", () => {
   it("refuses a variable that is already set, so two callers never overwrite each other", () => {
     synthConstruct((stack) => {
       const t = new FargateTask(stack, "task", base);
-      expect(() => t.addEnvironment({ A_VAR: "other" })).toThrow("FargateTask acme-test-web: environment variable A_VAR is already set");
+      expect(() => t.addEnvironment({ A_VAR: "other" })).toThrow("FargateTask web: environment variable A_VAR is already set");
+      // A plain variable may not shadow a secret of the same name.
+      expect(() => t.addEnvironment({ DB_PASSWORD: "plain" })).toThrow("FargateTask web: environment variable DB_PASSWORD is already set");
+    });
+  });
+
+  it("refuses variables once the task definition was rendered (what was checked is what is written)", () => {
+    synthConstruct((stack) => {
+      const t = new FargateTask(stack, "task", base);
+      Testing.synth(stack);
+      expect(() => t.addEnvironment({ LATE: "1" })).toThrow("FargateTask web: environment added after the task definition was rendered");
     });
   });
 });

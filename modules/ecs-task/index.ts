@@ -119,6 +119,9 @@ export class FargateTask extends Construct {
   readonly taskRole: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   private readonly environment = new Map<string, string>();
+  private readonly secretNames: ReadonlySet<string>;
+  private readonly component: string;
+  private rendered = false;
 
   constructor(scope: Construct, id: string, props: FargateTaskProps) {
     super(scope, id);
@@ -133,6 +136,8 @@ export class FargateTask extends Construct {
       throw new Error(`FargateTask ${props.component}: stopTimeoutSeconds must be 2-120 on Fargate, got ${stopTimeout}`);
     }
     const secrets = props.secrets ?? [];
+    this.secretNames = new Set(secrets.map((s) => s.name));
+    this.component = props.component;
     const grants = props.secretReadGrants ?? {};
     if (secrets.length > 0 && !grants.secretsManagerArns?.length && !grants.ssmParameterArns?.length) {
       throw new Error(`FargateTask ${props.component}: secrets need secretReadGrants naming what the execution role may read`);
@@ -297,19 +302,24 @@ export class FargateTask extends Construct {
 
   /**
    * Adds plain environment variables to the container (never credentials: those are `secrets`), for
-   * wiring that exists only once other tiers are built, such as the queues a producer sends to.
-   * A name already set is refused, so two tiers cannot silently overwrite each other's value.
+   * wiring that exists only once other resources are built, such as the queues a producer sends to.
+   * A name already set (as a variable or a secret) is refused, so two callers cannot silently
+   * overwrite each other's value, and nothing may be added once the definition was rendered.
    */
   addEnvironment(variables: Readonly<Record<string, string>>): void {
+    if (this.rendered) {
+      throw new Error(`FargateTask ${this.component}: environment added after the task definition was rendered`);
+    }
     for (const [name, value] of Object.entries(variables)) {
-      if (this.environment.has(name)) {
-        throw new Error(`FargateTask ${this.family}: environment variable ${name} is already set`);
+      if (this.environment.has(name) || this.secretNames.has(name)) {
+        throw new Error(`FargateTask ${this.component}: environment variable ${name} is already set`);
       }
       this.environment.set(name, value);
     }
   }
 
   private sortedEnvironment(): Array<{ name: string; value: string }> {
+    this.rendered = true;
     return [...this.environment.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value }));
   }
 

@@ -25,12 +25,12 @@ function fail(message: string): never {
 }
 
 /**
- * What a workspace watches, filled in by the tiers where they create each resource, then built once
- * into one {@link PlatformMonitoring} (alerts topic, alarms, dashboard). Entries keep the order they
+ * What a workspace watches, registered by whoever creates each resource, where it is created, then
+ * built once into one {@link PlatformMonitoring} (alerts topic, alarms, dashboard). Entries keep the order they
  * were registered in, which is the dashboard's order. A name registered twice in one kind is refused
  * with both owners named, and nothing may be registered once the monitoring is built.
  *
- * `owner` names who registers (a tier, `"WebTier"`), and is used only in those messages.
+ * `owner` names who registers (for example `"WebTier"`), and is used only in those messages.
  */
 export class MonitoringRegistry {
   private loadBalancer?: MonitoredLoadBalancer;
@@ -101,7 +101,7 @@ export class MonitoringRegistry {
 
   /** Builds the workspace's monitoring from everything registered; callable once. */
   build(scope: Construct, id: string, settings: MonitoringSettings): PlatformMonitoring {
-    if (this.built) fail("the monitoring is already built; build it once, after every tier registered");
+    if (this.built) fail("the monitoring is already built; build it once, after everything is registered");
     this.built = new PlatformMonitoring(scope, id, { ...settings, ...this.registered() });
     return this.built;
   }

@@ -1,7 +1,7 @@
 /**
  * What `PlatformMonitoring` watches and how: the plain identifiers of each monitored resource,
  * the thresholds and the evaluation windows. Shared by the alarms (`index.ts`), the dashboard
- * (`dashboard.ts`) and the registry tiers fill (`registry.ts`); it imports none of them.
+ * (`dashboard.ts`) and the registry (`registry.ts`); it imports none of them.
  */
 
 /**

@@ -81,3 +81,16 @@ export function resolveStacks(stacks: readonly TerraformStack[]): Map<TerraformS
     stacks.map((stack) => [stack, unchanged ? assemble(stack, elements.get(stack)!, fragments.get(stack)!) : stack.toTerraform()]),
   );
 }
+
+/**
+ * Makes cdktf record no creation stack for the tokens created from now on. cdktf captures a full
+ * stack trace for every token (about a third of a synthesis) only to print it if the token later
+ * fails to resolve; {@link resolveStacks} names the failing construct instead. cdktf's tokens read
+ * the capture function from its module's exports at each creation, so replacing it there takes
+ * effect everywhere.
+ */
+export function disableTokenCreationTraces(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const traces = require("cdktf/lib/tokens/private/stack-trace") as { captureStackTrace: () => string[] };
+  traces.captureStackTrace = () => [];
+}

@@ -18,19 +18,17 @@ const OWNER = "DatabaseTier";
 
 /**
  * Database: the Aurora PostgreSQL cluster (modules/aurora) in the isolated subnets, reachable only
- * from task groups connected with {@link DatabaseTier.connect}. Registers the cluster with the
+ * from security groups admitted with {@link DatabaseTier.connect} (task groups) or
+ * {@link DatabaseTier.admit}. Registers the cluster with the
  * monitoring. Outputs: `database_writer_endpoint`, `database_reader_endpoint`, `database_port`,
  * `database_name`, `database_security_group_id`, `database_credentials`.
  */
 export class DatabaseTier {
   readonly database: AuroraPostgres;
-  /** The `database` config slice, as validated. */
-  readonly config: EnvironmentConfig["database"];
 
   constructor(ctx: TierContext, props: DatabaseTierProps) {
     const db = props.database;
     const { network } = props.network;
-    this.config = db;
     const serverless = db.instanceClass === "db.serverless";
     this.database = new AuroraPostgres(ctx.scope, "database", {
       naming: ctx.naming,
@@ -77,7 +75,12 @@ export class DatabaseTier {
    * `id` names the client in rule ids and descriptions (`web`, `worker-default`, `task-report`).
    */
   connect(id: string, tasks: TaskSecurityGroup): void {
-    this.database.allowFrom(id, tasks.securityGroupId, `PostgreSQL from ${id} tasks`);
+    this.admit(id, tasks.securityGroupId, `PostgreSQL from ${id} tasks`);
     tasks.allowEgressTo("database", this.database.securityGroupId, this.database.port, "PostgreSQL to the database");
+  }
+
+  /** Admits a security group that manages its own egress (the pipeline's Spark jobs) on the PostgreSQL port. */
+  admit(id: string, securityGroupId: string, description: string): void {
+    this.database.allowFrom(id, securityGroupId, description);
   }
 }

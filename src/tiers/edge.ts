@@ -14,7 +14,7 @@ export interface EdgeTierProps {
   readonly domain?: EnvironmentConfig["domain"];
   /** `operations.waf` and `operations.wafRateLimitPer5Minutes`: the web ACL in front of the load balancer. */
   readonly firewall: Pick<EnvironmentConfig["operations"], "waf" | "wafRateLimitPer5Minutes">;
-  /** The VPC and subnets, and the application image. */
+  /** The VPC and its public subnets. */
   readonly network: NetworkTier;
 }
 

@@ -9,7 +9,7 @@ import type { NetworkTier } from "./network";
 export interface PipelineTierProps {
   /** `dataPipeline`: filters, batching, concurrency and EMR capacity of the ingestion pipeline; only built when `enabled`. */
   readonly dataPipeline: NonNullable<EnvironmentConfig["dataPipeline"]>;
-  /** The VPC and subnets, and the application image. */
+  /** The VPC and its private subnets. */
   readonly network: NetworkTier;
   /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
@@ -61,7 +61,7 @@ export class PipelineTier {
       forceDestroy: ctx.disposable,
     });
     this.pipeline = pipeline;
-    db.allowFrom("ingest", pipeline.securityGroupId, "PostgreSQL from the ingest Spark jobs");
+    props.database.admit("ingest", pipeline.securityGroupId, "PostgreSQL from the ingest Spark jobs");
     suppressPolicy(
       pipeline.function,
       "CKV_AWS_117",

@@ -9,7 +9,7 @@ import type { NetworkTier } from "./network";
 export interface SchedulesTierProps {
   /** `scheduledTasks`: one EventBridge Scheduler schedule running an ECS task per entry. */
   readonly scheduledTasks: EnvironmentConfig["scheduledTasks"];
-  /** The VPC and subnets, and the application image. */
+  /** The VPC and its private subnets. */
   readonly network: NetworkTier;
   /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;

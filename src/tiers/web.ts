@@ -12,7 +12,7 @@ import type { NetworkTier } from "./network";
 export interface WebTierProps {
   /** `service`: size, command, health check, scaling and capacity of the web service. */
   readonly service: EnvironmentConfig["service"];
-  /** The VPC and subnets, and the application image. */
+  /** The VPC and its private subnets. */
   readonly network: NetworkTier;
   /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;

@@ -22,7 +22,7 @@ export interface WorkersTierProps {
    * environment (see {@link WorkersTier}). @default none
    */
   readonly producers?: readonly QueueProducer[];
-  /** The VPC and subnets, and the application image. */
+  /** The VPC and its private subnets. */
   readonly network: NetworkTier;
   /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
