@@ -59,7 +59,7 @@ describe("MonitoringRegistry", () => {
     synthConstruct((stack) => {
       const registry = new MonitoringRegistry();
       registry.build(stack, "monitoring", settings);
-      expect(() => registry.build(stack, "again", settings)).toThrow("MonitoringRegistry: the monitoring is already built; build it once, after every tier registered");
+      expect(() => registry.build(stack, "again", settings)).toThrow("MonitoringRegistry: the monitoring is already built; build it once, after everything is registered");
       expect(() => registry.addService("WebTier", service("web"))).toThrow('MonitoringRegistry: WebTier registers service "web" after the monitoring was built');
     });
   });

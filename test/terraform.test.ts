@@ -1,14 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
-import { checkStacks, synthesizedStacks, terraformUnavailableReason, type StackCheck } from "../src/tools/terraform";
+import { checkStack, checkStacks, synthesizedStacks, terraformUnavailableReason, type StackCheck } from "../src/tools/terraform";
 import { environments } from "./helpers";
 
 /**
- * Real Terraform: every synthesized stack must pass `terraform init` (from the local provider mirror),
- * `terraform validate` and an offline `terraform plan`.
+ * Real Terraform: every synthesized stack must pass `terraform init` (from the local provider mirror)
+ * and an offline `terraform plan`, which validates the configuration against the provider schema
+ * first (the checks of `terraform validate`; the last test shows plan refusing what validate
+ * would). `npm run validate` also runs `validate` as its own step.
  */
 const unavailable = terraformUnavailableReason();
 if (unavailable) {
@@ -22,7 +24,7 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
 
   beforeAll(async () => {
     buildApp(environments(), outdir).app.synth();
-    const checks = await checkStacks(synthesizedStacks(outdir));
+    const checks = await checkStacks(synthesizedStacks(outdir), 2, { validate: false });
     results = Object.fromEntries(checks.map((c) => [c.stack, c]));
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -31,7 +33,7 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
     expect(Object.keys(results).sort()).toEqual(["bootstrap", "dev", "prod"]);
   });
 
-  it.each(["bootstrap", "dev", "prod"])("%s passes init, validate and plan", (stack) => {
+  it.each(["bootstrap", "dev", "prod"])("%s passes init and plan (validation included)", (stack) => {
     const result = results[stack];
     expect(result.failedStep, `${result.failedStep} failed:\n${result.output}`).toBeUndefined();
     expect(result.ok).toBe(true);
@@ -50,5 +52,19 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
     }
     // prod has a third AZ, a NAT gateway per AZ, HTTPS, WAF, trail and backups.
     expect(results.prod.toAdd).toBeGreaterThan(results.dev.toAdd!);
+  });
+
+  it("plan refuses what validate refuses: a value outside the range the provider schema allows", async () => {
+    const dir = join(outdir, "broken");
+    mkdirSync(dir);
+    const stack = {
+      terraform: { required_providers: { aws: { source: "aws", version: "5.100.0" } } },
+      provider: { aws: [{ region: "us-east-1" }] },
+      resource: { aws_sqs_queue: { jobs: { name: "jobs", visibility_timeout_seconds: 999999 } } },
+    };
+    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(stack));
+    const result = await checkStack(dir, "broken", { validate: false });
+    expect(result.failedStep).toBe("plan");
+    expect(result.output).toContain("expected visibility_timeout_seconds to be in the range (0 - 43200), got 999999");
   });
 });
