@@ -36,6 +36,9 @@ const BUILD_OPTIONS = {
   target: "node20",
   // esbuild is a native tool the app calls at synth time (the Lambda bundle); it cannot be bundled.
   external: ["esbuild"],
+  // Name dependencies by their path in this checkout, not where a linked node_modules really is:
+  // the same sources then give the same bytes in every checkout (the shared cache relies on it).
+  preserveSymlinks: true,
   sourcemap: false,
   legalComments: "none",
   charset: "utf8",
