@@ -37,11 +37,15 @@ interface Sample {
 }
 
 function time(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Sample {
+  // A fresh output folder each time (removed outside the timing): replacing a larger earlier
+  // output, such as the scale run's, would otherwise be counted against the next run.
+  const outdir = join(scratch, "out");
+  rmSync(outdir, { recursive: true, force: true });
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ["--require", preload, ...args], {
     cwd: options.cwd ?? root,
     encoding: "utf8",
-    env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: join(scratch, "out"), ...options.env },
+    env: { ...process.env, CHECKPOINT_DISABLE: "1", CDKTF_OUTDIR: outdir, ...options.env },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (child.status !== 0) throw new Error(`${args.join(" ")} failed:\n${child.stderr}`);
