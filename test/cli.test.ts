@@ -93,4 +93,13 @@ describe("synth entry point", () => {
     ]);
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
+
+  it("reports source that does not compile as one line with its location, exit code 1 and no output", () => {
+    const dir = copyOfApp();
+    writeFileSync(join(dir, "src", "lib", "naming.ts"), `${readFileSync(join(dir, "src", "lib", "naming.ts"), "utf8")}\nexport const broken = ;\n`);
+    const result = synth(dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: src\/lib\/naming\.ts:\d+:\d+: Unexpected ";"$/)]);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
 });

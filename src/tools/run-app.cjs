@@ -77,12 +77,38 @@ function writeAtomically(file, data) {
   fs.renameSync(partial, file);
 }
 
+/** A build error as one line: `file:line:column: message`. */
+function describe(error) {
+  const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : "";
+  return `${where}${error.text}`;
+}
+
 function build() {
-  const result = require("esbuild").buildSync({ ...BUILD_OPTIONS, absWorkingDir: ROOT });
-  if (result.errors.length > 0 || result.outputFiles.length !== 1) {
-    throw new Error(`bundling src/main.ts failed: ${result.errors.map((e) => e.text).join("; ")}`);
+  let result;
+  try {
+    result = require("esbuild").buildSync({ ...BUILD_OPTIONS, absWorkingDir: ROOT });
+  } catch (error) {
+    // buildSync throws on errors, with them listed on the error.
+    const errors = error && Array.isArray(error.errors) && error.errors.length > 0 ? error.errors : [{ text: String(error) }];
+    refuse(errors.map(describe));
   }
+  if (result.outputFiles.length !== 1) refuse(["bundling src/main.ts produced no single output file"]);
   return result.outputFiles[0].contents;
+}
+
+/** Same contract as the app's own refusals: one line per problem on stderr, exit code 1. */
+function refuse(lines) {
+  for (const line of lines) process.stderr.write(`error: ${line}\n`);
+  process.exit(1);
+}
+
+/** The shared cache is an optimisation: a temporary folder that cannot be written is not an error. */
+function share(file, data) {
+  try {
+    writeAtomically(file, data);
+  } catch {
+    // Another checkout will build its own.
+  }
 }
 
 /** The bundle for the current sources: in .build/, else from the shared cache, else built now. */
@@ -96,7 +122,7 @@ function bundle() {
     code = fs.readFileSync(shared);
   } catch {
     code = build();
-    writeAtomically(shared, code);
+    share(shared, code);
   }
   // Earlier bundles of this checkout are stale now.
   for (const old of fs.existsSync(BUILD_DIR) ? fs.readdirSync(BUILD_DIR) : []) {
@@ -135,7 +161,7 @@ function run(file) {
   if (cachedData === undefined || script.cachedDataRejected) {
     const data = script.createCachedData();
     writeAtomically(cacheFile, data);
-    writeAtomically(sharedCacheFile, data);
+    share(sharedCacheFile, data);
   } else if (!fs.existsSync(cacheFile)) {
     writeAtomically(cacheFile, cachedData);
   }
