@@ -1,4 +1,4 @@
-import { App, Aspects, type TerraformStack } from "cdktf";
+import { App, Aspects, TerraformStack } from "cdktf";
 import { workspaceBoundaryArn } from "../modules/github-oidc";
 import { PermissionsBoundaryAspect } from "./aspects/permissions-boundary";
 import { POLICY_RULES, PolicyAspect, type PolicyResult } from "./aspects/policy";
@@ -59,6 +59,17 @@ export function checkPolicies(platform: PlatformApp): PolicyResult[] {
  * written here.
  */
 export function finalizeAndCheck(platform: PlatformApp): PolicyResult[] {
+  // cdktf applies aspects while writing, after this point: any that could change a stack must have
+  // run already (as the permissions boundary does in buildApp), or the written JSON would miss it.
+  const stacks = new Set<TerraformStack>(platform.stacks.map(({ stack }) => stack));
+  for (const node of platform.app.node.findAll()) {
+    if (TerraformStack.isStack(node) && !stacks.has(node)) {
+      throw new Error(`finalizeAndCheck: stack ${node.node.path} is not one of the platform's stacks`);
+    }
+    if (Aspects.of(node).all.some((aspect) => !(aspect instanceof PolicyAspect))) {
+      throw new Error(`finalizeAndCheck: ${node.node.path} has an aspect other than the policy pack; apply it in buildApp before synthesis`);
+    }
+  }
   const resolved = resolveStacks(platform.stacks.map(({ stack }) => stack));
   const violations: PolicyResult[] = [];
   for (const { stack, policy } of platform.stacks) {

@@ -1,4 +1,6 @@
-import { Lazy, TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { Aspects, Lazy, TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { describe, expect, it } from "vitest";
 import { buildApp, finalizeAndCheck } from "../src/app";
@@ -36,19 +38,31 @@ describe("resolveStacks (one resolution pass)", () => {
     new TerraformOutput(consumer, "queue_url", { value: queue.url });
     const resolved = resolveStacks([producer, consumer]);
     // The consumer reads the producer's output through remote state, as cdktf synthesizes it.
-    expect(JSON.stringify(resolved.get(consumer))).toContain("terraform_remote_state");
+    expect(Object.keys(resolved.get(consumer)!.data.terraform_remote_state)).toEqual([expect.stringContaining("cross-stack-reference-input-producer")]);
     expect(JSON.stringify(resolved.get(consumer))).not.toContain("aws_sqs_queue.jobs");
     expect(Object.keys(resolved.get(producer)!.output)).toEqual([expect.stringContaining("cross-stack-output-aws_sqs_queue")]);
   });
 });
 
 describe("finalizeAndCheck", () => {
-  it("writes the JSON the policy pack checked, without resolving the stacks again", () => {
-    const platform = buildApp(environments(), Testing.app().outdir);
+  it("writes byte for byte what cdktf's own synthesis writes (JSON, manifest, assets)", () => {
+    const ours = Testing.app().outdir;
+    const theirs = Testing.app().outdir;
+    const platform = buildApp(environments(), ours);
     expect(finalizeAndCheck(platform)).toEqual([]);
-    const dev = platform.workspaces[0];
-    const checked = dev.toTerraform();
-    // The same object every time: no further resolution.
-    expect(dev.toTerraform()).toBe(checked);
+    platform.app.synth();
+    buildApp(environments(), theirs).app.synth();
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+    expect(files(ours)).toEqual(files(theirs));
+    for (const file of files(ours)) {
+      expect(readFileSync(join(ours, file)).equals(readFileSync(join(theirs, file))), file).toBe(true);
+    }
+  });
+
+  it("refuses an aspect other than the policy pack, which cdktf would apply after the check", () => {
+    const platform = buildApp(environments(), Testing.app().outdir);
+    Aspects.of(platform.workspaces[0]).add({ visit: () => undefined });
+    expect(() => finalizeAndCheck(platform)).toThrow(/^finalizeAndCheck: dev has an aspect other than the policy pack/);
   });
 });

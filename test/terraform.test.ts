@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../src/app";
+import { buildApp, finalizeAndCheck } from "../src/app";
 import { checkStack, checkStacks, synthesizedStacks, terraformUnavailableReason, type StackCheck } from "../src/tools/terraform";
 import { environments } from "./helpers";
 
@@ -23,7 +23,10 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
   let results: Record<string, StackCheck> = {};
 
   beforeAll(async () => {
-    buildApp(environments(), outdir).app.synth();
+    // What `npm run synth` writes: the JSON the policy pack checked.
+    const platform = buildApp(environments(), outdir);
+    expect(finalizeAndCheck(platform)).toEqual([]);
+    platform.app.synth();
     const checks = await checkStacks(synthesizedStacks(outdir), 2, { validate: false });
     results = Object.fromEntries(checks.map((c) => [c.stack, c]));
   });

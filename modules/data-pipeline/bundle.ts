@@ -16,7 +16,7 @@
  * bundle without running esbuild.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
@@ -42,6 +42,9 @@ const BUILD_OPTIONS = {
   entryPoints: [HANDLER_ENTRY],
   outfile: BUNDLE_FILE,
   bundle: true,
+  // Dependencies by their path in this checkout, also when node_modules is a link: the inputs (and
+  // so the cache key) do not depend on where the checkout is.
+  preserveSymlinks: true,
   platform: "node",
   target: ESBUILD_TARGET,
   format: "cjs",
@@ -88,7 +91,11 @@ const SETTINGS_KEY = JSON.stringify({ esbuildVersion, options: { ...BUILD_OPTION
  */
 function inputsDigest(inputs: readonly string[]): string | undefined {
   const hash = createHash("sha256").update(SETTINGS_KEY);
-  hash.update(readFileSync(join(REPO_ROOT, "package-lock.json")));
+  for (const file of ["package-lock.json", "node_modules/.package-lock.json"]) {
+    // The installed tree (npm rewrites .package-lock.json on every install), not only the wanted one.
+    const full = join(REPO_ROOT, file);
+    hash.update(`\0${file}\0`).update(existsSync(full) ? readFileSync(full) : "");
+  }
   for (const input of inputs) {
     hash.update(`\0${input}\0`);
     if (input.startsWith("node_modules/")) continue;
@@ -202,12 +209,33 @@ function cachedOnDisk(outRoot: string): LambdaBundle | undefined {
   return withPackage(directory, code, manifest.sha256);
 }
 
+/**
+ * Where the bundle is cached between processes: a per-user folder under the temporary folder,
+ * mode 0700, used only while it belongs to this user and nobody else may write to it (a bundle
+ * found there is deployed); otherwise `.build/` in the checkout.
+ */
+function cacheRoot(): string {
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  const shared = join(tmpdir(), `aws-web-platform-lambda-${uid ?? "user"}`);
+  try {
+    mkdirSync(shared, { recursive: true, mode: 0o700 });
+    const stat = statSync(shared);
+    if (stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0) return shared;
+  } catch {
+    // Not writable: fall through to the checkout.
+  }
+  const local = join(REPO_ROOT, ".build", "lambda");
+  mkdirSync(local, { recursive: true });
+  return local;
+}
+
 let cached: LambdaBundle | undefined;
 
 /** The handler bundle: built (or taken from the disk cache) on first use, then reused for the process. */
 export function handlerBundle(): LambdaBundle {
   if (!cached || !existsSync(cached.packagePath)) {
-    cached = cachedOnDisk(tmpdir()) ?? buildHandlerBundle(tmpdir());
+    const root = cacheRoot();
+    cached = cachedOnDisk(root) ?? buildHandlerBundle(root);
   }
   return cached;
 }

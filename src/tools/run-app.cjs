@@ -6,13 +6,15 @@
  * (git-ignored). The digest covers every file under src/, modules/ and environments/, the lockfile,
  * the esbuild version and build options, and this file, so the bundle is rebuilt exactly when one of
  * them changes. A bundle is also kept in the temporary folder under the same digest, so another
- * checkout of the same sources (a fresh clone, a CI run, a test's copy) reuses it instead of
- * spending about 1.5 s in esbuild. Loading one bundle instead of hundreds of modules through tsx is
+ * checkout of the same sources on this machine (a fresh clone, a test's copy) reuses it instead of
+ * spending about 1.5 s in esbuild. That folder is per user, mode 0700, and not used if anyone else
+ * could write to it. Loading one bundle instead of hundreds of modules through tsx is
  * most of what makes a synthesis fast.
  *
  * The output is byte-identical to running the sources (`npx tsx src/main.ts`, which still works and
  * is the way to debug with TypeScript line numbers). Dependencies installed other than by the
- * lockfile (`npm link`, edits in node_modules/) are not noticed: delete `.build/` after those.
+ * lockfile (`npm link`, edits in node_modules/) are not noticed: delete `.build/` and
+ * `$TMPDIR/aws-web-platform-app-<uid>/` after those.
  *
  * Usage: node src/tools/run-app.cjs [--build]   (--build: build or fetch the bundle, do not run it)
  */
@@ -24,7 +26,8 @@ const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BUILD_DIR = path.join(ROOT, ".build");
-const SHARED_DIR = path.join(os.tmpdir(), "aws-web-platform-app");
+/** Per user, so another account on the machine cannot plant a bundle this one runs. */
+const SHARED_DIR = path.join(os.tmpdir(), `aws-web-platform-app-${typeof process.getuid === "function" ? process.getuid() : "user"}`);
 const SOURCE_DIRS = ["src", "modules", "environments"];
 const SOURCE_FILE = /\.(ts|cts|mts|js|cjs|mjs|json)$/;
 
@@ -64,7 +67,12 @@ function digest() {
   const esbuildVersion = require("esbuild/package.json").version;
   const hash = createHash("sha256").update(JSON.stringify({ esbuildVersion, BUILD_OPTIONS }));
   hash.update(fs.readFileSync(__filename));
-  hash.update(fs.readFileSync(path.join(ROOT, "package-lock.json")));
+  // What is installed, not only what should be: npm rewrites node_modules/.package-lock.json on
+  // every install, so a synth between `git pull` and `npm ci` is not cached under the new lockfile.
+  for (const file of ["package.json", "package-lock.json", "tsconfig.json", "node_modules/.package-lock.json"]) {
+    const full = path.join(ROOT, file);
+    hash.update(`\0${file}\0`).update(fs.existsSync(full) ? fs.readFileSync(full) : "");
+  }
   for (const file of sourceFiles()) hash.update(`\0${file}\0`).update(fs.readFileSync(path.join(ROOT, file)));
   return hash.digest("hex").slice(0, 20);
 }
@@ -79,7 +87,8 @@ function writeAtomically(file, data) {
 
 /** A build error as one line: `file:line:column: message`. */
 function describe(error) {
-  const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : "";
+  // esbuild's columns count from 0; editors count from 1.
+  const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column + 1}: ` : "";
   return `${where}${error.text}`;
 }
 
@@ -102,8 +111,25 @@ function refuse(lines) {
   process.exit(1);
 }
 
+/**
+ * Whether the shared folder can be trusted: it exists (made here with mode 0700 if not), belongs to
+ * this user and nobody else may write to it. Otherwise it is not used at all.
+ */
+function sharedCacheUsable() {
+  try {
+    fs.mkdirSync(SHARED_DIR, { recursive: true, mode: 0o700 });
+    const stat = fs.statSync(SHARED_DIR);
+    const mine = typeof process.getuid !== "function" || stat.uid === process.getuid();
+    return stat.isDirectory() && mine && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+const SHARED = sharedCacheUsable();
+
 /** The shared cache is an optimisation: a temporary folder that cannot be written is not an error. */
 function share(file, data) {
+  if (!SHARED) return;
   try {
     writeAtomically(file, data);
   } catch {
@@ -119,14 +145,16 @@ function bundle() {
   const shared = path.join(SHARED_DIR, `${name}.js`);
   let code;
   try {
+    if (!SHARED) throw new Error("no shared cache");
     code = fs.readFileSync(shared);
   } catch {
     code = build();
     share(shared, code);
   }
-  // Earlier bundles of this checkout are stale now.
+  // Earlier bundles of this checkout are stale now (this digest's files may be in use by a
+  // concurrent run: they are replaced atomically, never deleted).
   for (const old of fs.existsSync(BUILD_DIR) ? fs.readdirSync(BUILD_DIR) : []) {
-    if (/^app-[0-9a-f]+\.(js|v8cache)$/.test(old)) fs.rmSync(path.join(BUILD_DIR, old), { force: true });
+    if (/^app-[0-9a-f]+\.(js|v8cache)$/.test(old) && !old.startsWith(`${name}.`)) fs.rmSync(path.join(BUILD_DIR, old), { force: true });
   }
   writeAtomically(file, code);
   return file;
@@ -144,7 +172,7 @@ function run(file) {
   const cacheFile = file.replace(/\.js$/, ".v8cache");
   const sharedCacheFile = path.join(SHARED_DIR, path.basename(cacheFile));
   let cachedData;
-  for (const candidate of [cacheFile, sharedCacheFile]) {
+  for (const candidate of SHARED ? [cacheFile, sharedCacheFile] : [cacheFile]) {
     try {
       cachedData = fs.readFileSync(candidate);
       break;
