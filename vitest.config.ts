@@ -10,7 +10,7 @@ export default defineConfig({
     // module cache (cdktf and the provider classes load once per worker, not once per file); no
     // suite keeps global state between files.
     pool: "forks",
-    poolOptions: { forks: { isolate: false, minForks: 3, maxForks: 3 } },
+    poolOptions: { forks: { isolate: false, minForks: 2, maxForks: 2 } },
     testTimeout: 30_000,
     hookTimeout: 180_000,
   },
