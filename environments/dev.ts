@@ -5,7 +5,8 @@ export const dev: EnvironmentInput = {
   project: "acme",
   name: "dev",
   stage: "development",
-  accountId: "123456789012",
+  // Each workspace has an AWS account of its own (placeholder id; use yours).
+  accountId: "111122223333",
   region: "us-east-1",
   availabilityZones: ["us-east-1a", "us-east-1b"],
   tags: {
@@ -13,7 +14,7 @@ export const dev: EnvironmentInput = {
     CostCenter: "cc-1001",
   },
   state: {
-    bucket: "acme-terraform-state-123456789012",
+    bucket: "acme-terraform-state-111122223333",
     lockTable: "acme-terraform-locks",
   },
   network: {
@@ -86,15 +87,24 @@ export const dev: EnvironmentInput = {
   },
   operations: {
     alertEmails: [],
-    // The account's trail lives in prod (same account); WAF and AWS Backup are production concerns.
-    cloudTrail: false,
+    // The dev account's own trail (management events; the first trail's are free). WAF and AWS
+    // Backup are production concerns.
+    cloudTrail: true,
+    cloudTrailRetentionDays: 90,
     waf: false,
     backup: false,
   },
-  // The repository whose GitHub Actions deploy the platform (OIDC roles in the bootstrap stack).
+  // The repository whose GitHub Actions deploy the platform (OIDC roles in the account's bootstrap stack).
   github: {
     owner: "acme-corp",
     repository: "platform",
     mainBranch: "main",
+  },
+  // The organization the accounts belong to: the organization stack's resource control policy
+  // denies assuming any of their roles from outside it (placeholder ids; use yours).
+  organization: {
+    id: "o-a1b2c3d4e5",
+    managementAccountId: "777788889999",
+    targetIds: ["r-a1b2"],
   },
 };

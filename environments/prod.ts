@@ -5,7 +5,8 @@ export const prod: EnvironmentInput = {
   project: "acme",
   name: "prod",
   stage: "production",
-  accountId: "123456789012",
+  // Each workspace has an AWS account of its own (placeholder id; use yours).
+  accountId: "444455556666",
   region: "us-east-1",
   availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
   tags: {
@@ -13,7 +14,7 @@ export const prod: EnvironmentInput = {
     CostCenter: "cc-2001",
   },
   state: {
-    bucket: "acme-terraform-state-123456789012",
+    bucket: "acme-terraform-state-444455556666",
     lockTable: "acme-terraform-locks",
   },
   network: {
@@ -112,10 +113,17 @@ export const prod: EnvironmentInput = {
     backup: true,
     backupRetentionDays: 35,
   },
-  // The repository whose GitHub Actions deploy the platform (OIDC roles in the bootstrap stack).
+  // The repository whose GitHub Actions deploy the platform (OIDC roles in the account's bootstrap stack).
   github: {
     owner: "acme-corp",
     repository: "platform",
     mainBranch: "main",
+  },
+  // The organization the accounts belong to: the organization stack's resource control policy
+  // denies assuming any of their roles from outside it (placeholder ids; use yours).
+  organization: {
+    id: "o-a1b2c3d4e5",
+    managementAccountId: "777788889999",
+    targetIds: ["r-a1b2"],
   },
 };

@@ -6,12 +6,16 @@ import { partitionOf } from "./lib/iam";
 import { resolveStacks } from "./lib/synthesis";
 import type { EnvironmentConfig } from "./config/schema";
 import { BootstrapStack } from "./stacks/bootstrap";
+import { OrganizationStack } from "./stacks/organization";
 import { WorkspaceStack } from "./stacks/workspace";
 
 export interface PlatformApp {
   readonly app: App;
-  readonly bootstrap: BootstrapStack;
+  /** One per AWS account, in the order the accounts first appear among the environments. */
+  readonly bootstraps: BootstrapStack[];
   readonly workspaces: WorkspaceStack[];
+  /** The organization's guardrails, when the environments name an organization. */
+  readonly organization?: OrganizationStack;
   /** Every stack with whether production-only policy rules apply to it, and its policy aspect. */
   readonly stacks: ReadonlyArray<{ stack: TerraformStack; production: boolean; policy: PolicyAspect }>;
 }
@@ -22,11 +26,17 @@ export interface PlatformApp {
  */
 export function buildApp(environments: readonly EnvironmentConfig[], outdir?: string): PlatformApp {
   const app = new App({ outdir, skipValidation: false });
-  const bootstrap = new BootstrapStack(app, { environments });
+  const accounts = [...new Set(environments.map((e) => e.accountId))];
+  const bootstraps = accounts.map((account) => new BootstrapStack(app, { environments: environments.filter((e) => e.accountId === account) }));
   const workspaces = environments.map((config) => new WorkspaceStack(app, config));
-  // The state backend is held to production rules: every workspace depends on it.
+  const [first] = environments;
+  const organization = first?.organization
+    ? new OrganizationStack(app, { organization: first.organization, project: first.project, region: first.region })
+    : undefined;
+  // The state backends are held to production rules: every workspace depends on it.
   const stacks = [
-    { stack: bootstrap as TerraformStack, production: true },
+    ...bootstraps.map((b) => ({ stack: b as TerraformStack, production: true })),
+    ...(organization ? [{ stack: organization as TerraformStack, production: true }] : []),
     ...workspaces.map((w) => ({ stack: w as TerraformStack, production: w.config.stage === "production" })),
   ].map((entry) => ({ ...entry, policy: new PolicyAspect(POLICY_RULES, entry.production) }));
   for (const { stack, policy } of stacks) {
@@ -43,7 +53,7 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
       workspace.node.findAll().forEach((node) => aspect.visit(node));
     }
   }
-  return { app, bootstrap, workspaces, stacks };
+  return { app, bootstraps, workspaces, organization, stacks };
 }
 
 /** Evaluates the policy pack over every stack of the app without synthesizing. */

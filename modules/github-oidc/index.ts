@@ -14,6 +14,45 @@ export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 /** Audience `aws-actions/configure-aws-credentials` requests by default. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+/**
+ * The claims GitHub builds the OIDC `sub` of this repository's jobs from, once the repository's
+ * subject template is customized (README "CI roles": a one-time `gh api` call). With them a subject
+ * names the job's context (`environment:prod` or `pull_request`) AND the workflow file with the ref
+ * it ran from, e.g. `repo:acme-corp/platform:environment:prod:job_workflow_ref:acme-corp/platform/.github/workflows/deploy.yml@refs/heads/main`,
+ * so a trust policy can require both the environment and the branch. The trust policies below
+ * match only subjects of this form.
+ */
+export const GITHUB_SUBJECT_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"] as const;
+/** Workflow files whose jobs may assume the apply roles: the deploy and the image rollout. */
+export const DEFAULT_APPLY_WORKFLOWS = ["deploy.yml", "image.yml"] as const;
+/** Workflow files whose pull-request jobs may assume the plan role. */
+export const DEFAULT_PLAN_WORKFLOWS = ["ci.yml"] as const;
+
+/**
+ * The `sub` claim of a job in `context` (`environment:<name>`, `pull_request`) of a workflow file
+ * of the repository that ran from `ref`, in the form {@link GITHUB_SUBJECT_CLAIM_KEYS} gives.
+ */
+export function githubSubject(repository: GithubRepository, context: string, workflow: string, ref: string): string {
+  const path = `${repository.owner}/${repository.name}`;
+  // Repositories with immutable subject claims append the numeric ids to the names in `repo`.
+  const repo = repository.ownerId === undefined ? path : `${repository.owner}@${repository.ownerId}/${repository.name}@${repository.id}`;
+  return `repo:${repo}:${context}:job_workflow_ref:${path}/.github/workflows/${workflow}@${ref}`;
+}
+
+/** A GitHub repository, spelled exactly as GitHub shows it (subjects are compared case-sensitively). */
+export interface GithubRepository {
+  readonly owner: string;
+  readonly name: string;
+  /**
+   * Numeric id of the owner, for repositories whose OIDC subjects carry immutable ids (GitHub's
+   * default for repositories created or renamed from 15 July 2026: `repo:owner@<id>/name@<id>`).
+   * Set together with `id`. @default names only
+   */
+  readonly ownerId?: number;
+  /** Numeric id of the repository; set together with `ownerId`. @default names only */
+  readonly id?: number;
+}
+
 /** Longest session a CI role hands out, in seconds. */
 export const CI_SESSION_SECONDS = 3600;
 
@@ -55,11 +94,22 @@ export interface GithubOidcProps {
    * The GitHub repository whose workflows may assume the roles, spelled exactly as GitHub shows it:
    * the `sub` claim is compared case-sensitively.
    */
-  readonly repository: { readonly owner: string; readonly name: string };
+  readonly repository: GithubRepository;
   /** One entry per workspace (for example dev and prod); each gets its own apply role. */
   readonly workspaces: readonly GithubOidcWorkspace[];
-  /** Branch whose workflow runs may assume the apply roles (besides jobs in the workspace's GitHub environment). @default "main" */
+  /** The only branch whose workflow runs may assume the apply roles. @default "main" */
   readonly mainBranch?: string;
+  /**
+   * Workflow files (in `.github/workflows/`) whose jobs may assume the apply roles, when they run
+   * from `mainBranch` in the workspace's GitHub environment.
+   * @default ["deploy.yml", "image.yml"]
+   */
+  readonly applyWorkflows?: readonly string[];
+  /**
+   * Workflow files whose pull-request jobs (no GitHub environment) may assume the plan role.
+   * @default ["ci.yml"]
+   */
+  readonly planWorkflows?: readonly string[];
   /**
    * Create the account's OIDC provider for GitHub. An account holds one provider per URL: set `false`
    * when it already exists and pass its ARN as `providerArn`.
@@ -92,13 +142,6 @@ export interface GithubOidcProps {
    * @default [`arn:<partition>:iam::aws:policy/PowerUserAccess`]
    */
   readonly applyPolicyArns?: readonly string[];
-  /**
-   * Let workflow runs on `mainBranch` that use no GitHub environment assume the apply roles
-   * (subject `repo:OWNER/REPO:ref:refs/heads/<mainBranch>`). With `false` only jobs in the workspace's
-   * GitHub environment can, so a workflow on main cannot skip the environment's required reviewers.
-   * @default true
-   */
-  readonly trustMainBranch?: boolean;
 }
 
 // GitHub user and organization names: letters, digits and single hyphens, not at either end, 1-39 characters.
@@ -110,6 +153,7 @@ const WORKSPACE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
 const BRANCH = /^[A-Za-z0-9._/-]+$/;
+const WORKFLOW_FILE = /^[A-Za-z0-9._-]+\.ya?ml$/;
 const POLICY_ARN = /^arn:aws(?:-[a-z]+)*:iam::(?:aws|\d{12}):policy\/\S+$/;
 const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 
@@ -117,10 +161,12 @@ const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.act
  * GitHub Actions OpenID Connect access to the account, so CI needs no stored AWS keys:
  *
  * - the account's OIDC provider for `token.actions.githubusercontent.com` (audience `sts.amazonaws.com`);
- * - a PLAN role only pull requests of the repository can assume: read-only access to the account plus
- *   the state objects and locks of every workspace (it may write lock files and lock items, never state);
- * - one APPLY role per workspace, assumable only from the main branch or from a job in the GitHub
- *   environment of that workspace: read/write on its own state and lock, the deploy policies
+ * - a PLAN role only pull-request jobs of the plan workflows can assume: read-only access to the
+ *   account plus the state objects and locks of every workspace (it may write lock files and its
+ *   workspaces' lock items, never state);
+ * - one APPLY role per workspace, assumable only by a job of an apply workflow that runs from the
+ *   main branch in the GitHub environment of that workspace (both are in the job's OIDC subject, see
+ *   {@link GITHUB_SUBJECT_CLAIM_KEYS}): read/write on its own state and lock items, the deploy policies
  *   (`applyPolicyArns`) and IAM limited to roles, policies and instance profiles named
  *   `<project>-<workspace>-*`. Explicit denies keep it away from other workspaces' state and from
  *   the state bucket's and lock table's configuration, whatever the deploy policies allow;
@@ -173,7 +219,8 @@ export class GithubOidc extends Construct {
       this.providerArn = props.providerArn!;
     }
 
-    const trust = (subjects: string[]): string =>
+    // `StringLike` only where a subject holds a wildcard (a pull request's number).
+    const trust = (subjects: string[], operator: "StringEquals" | "StringLike"): string =>
       policyDocument([
         {
           Sid: "GithubActions",
@@ -181,21 +228,25 @@ export class GithubOidc extends Construct {
           Principal: { Federated: this.providerArn },
           Action: "sts:AssumeRoleWithWebIdentity",
           Condition: {
-            StringEquals: {
-              [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-              [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects,
-            },
+            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
+            [operator]: { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects },
           },
         },
       ]);
-    const subject = (suffix: string) => `repo:${owner}/${repo}:${suffix}`;
+    const subject = (context: string, workflow: string, ref: string) => githubSubject(props.repository, context, workflow, ref);
+    const planWorkflows = props.planWorkflows ?? DEFAULT_PLAN_WORKFLOWS;
+    const applyWorkflows = props.applyWorkflows ?? DEFAULT_APPLY_WORKFLOWS;
     const managedPolicy = (policy: string) => `arn:${partition}:iam::aws:policy/${policy}`;
 
-    // Plan role: pull requests only (a job that names a GitHub environment gets another subject).
+    // Plan role: pull-request jobs of the plan workflows (a job that names a GitHub environment gets
+    // another subject). GitHub runs them from the pull request's merge ref.
     this.planRole = new IamRole(this, "plan-role", {
       name: roleName("github-plan"),
       description: `Terraform plan for pull requests of ${owner}/${repo}: read-only, state locks only`,
-      assumeRolePolicy: trust([subject("pull_request")]),
+      assumeRolePolicy: trust(
+        planWorkflows.map((workflow) => subject("pull_request", workflow, "refs/pull/*/merge")),
+        "StringLike",
+      ),
       maxSessionDuration: CI_SESSION_SECONDS,
     });
     this.planRoleArn = this.planRole.arn;
@@ -208,7 +259,8 @@ export class GithubOidc extends Construct {
       policy: policyDocument(planStateStatements(props.workspaces, partition, props.region, props.accountId)),
     });
 
-    // Apply roles: one per workspace, from the main branch or that workspace's GitHub environment.
+    // Apply roles: one per workspace, for jobs of the apply workflows that run from the main branch in
+    // that workspace's GitHub environment (both in the subject: neither alone is enough).
     const applyRoles: Record<string, IamRole> = {};
     const applyRoleArns: Record<string, string> = {};
     const boundaryPolicies: Record<string, IamPolicy> = {};
@@ -228,14 +280,11 @@ export class GithubOidc extends Construct {
       boundaryPolicies[workspace.name] = boundary;
       boundaryPolicyArns[workspace.name] = boundary.arn;
 
-      const subjects = [
-        ...((props.trustMainBranch ?? true) ? [subject(`ref:refs/heads/${mainBranch}`)] : []),
-        subject(`environment:${workspace.name}`),
-      ];
+      const subjects = applyWorkflows.map((workflow) => subject(`environment:${workspace.name}`, workflow, `refs/heads/${mainBranch}`));
       const role = new IamRole(this, `apply-role-${workspace.name}`, {
         name: roleName(`github-apply-${workspace.name}`),
-        description: `Terraform apply of workspace ${workspace.name} from ${owner}/${repo} (${mainBranch} or environment ${workspace.name})`,
-        assumeRolePolicy: trust(subjects),
+        description: `Terraform apply of workspace ${workspace.name} from ${owner}/${repo} (${mainBranch}, environment ${workspace.name})`,
+        assumeRolePolicy: trust(subjects, "StringEquals"),
         maxSessionDuration: CI_SESSION_SECONDS,
       });
       (props.applyPolicyArns ?? [managedPolicy("PowerUserAccess")]).forEach((policyArn, i) => {
@@ -309,13 +358,32 @@ function listStatements(workspaces: readonly GithubOidcWorkspace[], partition: s
   }));
 }
 
-function lockTableStatement(workspaces: readonly GithubOidcWorkspace[], partition: string, region: string, accountId: string): PolicyStatement {
-  return {
-    Sid: "LockTable",
-    Effect: "Allow",
-    Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
-    Resource: unique(workspaces.map((w) => tableArn(partition, region, accountId, w.lockTable))),
-  };
+/**
+ * The items Terraform's S3 backend keeps in the lock table for a workspace: the lock, whose `LockID`
+ * is `<bucket>/<key>`, and the state digest, `<bucket>/<key>-md5`.
+ */
+export function lockItemKeys(workspace: GithubOidcWorkspace): string[] {
+  const lockId = `${workspace.stateBucket}/${workspace.stateKey}`;
+  return [lockId, `${lockId}-md5`];
+}
+
+/**
+ * The lock table, limited to the workspaces' own items: `dynamodb:LeadingKeys` is the partition key
+ * (`LockID`) of every item a GetItem, PutItem or DeleteItem touches. DescribeTable reads no item and
+ * gets its own statement, so the item statement never holds for a request without the key.
+ */
+function lockTableStatements(workspaces: readonly GithubOidcWorkspace[], partition: string, region: string, accountId: string): PolicyStatement[] {
+  const tables = unique(workspaces.map((w) => tableArn(partition, region, accountId, w.lockTable)));
+  return [
+    { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: tables },
+    {
+      Sid: "LockItems",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Resource: tables,
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": workspaces.flatMap(lockItemKeys) } },
+    },
+  ];
 }
 
 /** Plan role: read every workspace's state; write and delete only the lock files. */
@@ -331,7 +399,7 @@ export function planStateStatements(
     ...listStatements(workspaces, partition),
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [...keys, ...locks] },
     { Sid: "LockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: locks },
-    lockTableStatement(workspaces, partition, region, accountId),
+    ...lockTableStatements(workspaces, partition, region, accountId),
   ];
 }
 
@@ -356,7 +424,7 @@ export function applyStateStatements(
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key, lock] },
     { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: [key, lock] },
     { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: lock },
-    lockTableStatement([workspace], partition, region, accountId),
+    ...lockTableStatements([workspace], partition, region, accountId),
   ];
   if (others.length > 0) {
     statements.push({
@@ -597,6 +665,18 @@ function validate(props: GithubOidcProps): void {
   if (!REPOSITORY.test(name) || name === "." || name === ".." || name.toLowerCase().endsWith(".git")) {
     fail(`repository.name "${name}" is not a GitHub repository name (letters, digits, '.', '_', '-', at most 100 characters, no ".git" suffix)`);
   }
+  const { ownerId, id } = props.repository;
+  if ((ownerId === undefined) !== (id === undefined)) {
+    fail("repository.ownerId and repository.id go together (immutable subject claims carry both)");
+  }
+  for (const [field, value] of [
+    ["ownerId", ownerId],
+    ["id", id],
+  ] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+      fail(`repository.${field} ${value} must be a positive integer (GitHub's numeric id)`);
+    }
+  }
   if (!/^\d{12}$/.test(props.accountId)) {
     fail(`accountId "${props.accountId}" must be a 12-digit AWS account id`);
   }
@@ -606,6 +686,19 @@ function validate(props: GithubOidcProps): void {
   const mainBranch = props.mainBranch ?? "main";
   if (!BRANCH.test(mainBranch) || mainBranch.includes("..") || /^[/.]|[/.]$/.test(mainBranch) || mainBranch.startsWith("refs/")) {
     fail(`mainBranch "${mainBranch}" must be a plain branch name such as "main" (no "refs/" prefix, wildcards or spaces)`);
+  }
+  for (const [field, files] of [
+    ["applyWorkflows", props.applyWorkflows],
+    ["planWorkflows", props.planWorkflows],
+  ] as const) {
+    if (files !== undefined && files.length === 0) {
+      fail(`${field} is empty: no workflow could assume the role`);
+    }
+    for (const file of files ?? []) {
+      if (!WORKFLOW_FILE.test(file)) {
+        fail(`${field}: "${file}" must be a workflow file name in .github/workflows, such as "deploy.yml"`);
+      }
+    }
   }
   if (props.workspaces.length === 0) {
     fail("at least one workspace is required");

@@ -45,9 +45,58 @@ export function checkEnvironment(source: EnvironmentSource): { config?: Environm
   return { problems: result.error.issues.map((issue) => formatIssue(source.file, issue)) };
 }
 
+/** Names a workspace cannot take: the bootstrap stacks are `bootstrap-<account>`, and `organization`. */
+const RESERVED_NAMES = ["bootstrap", "organization"];
+
 /**
- * Validates every environment and the rules that span them (one project, unique names, one state
- * region for the bootstrap stack). Throws {@link ConfigError} listing every problem found.
+ * The account rules: a workspace has an account of its own unless both sides declare
+ * `sharesAccountWith`; an account keeps its workspaces' state in one region (its bootstrap stack's);
+ * a state bucket belongs to one account.
+ */
+function accountProblems(configs: ReadonlyArray<{ file: string; config: EnvironmentConfig }>): string[] {
+  const problems: string[] = [];
+  const byName = new Map(configs.map((c) => [c.config.name, c]));
+  for (const { file, config } of configs) {
+    config.sharesAccountWith.forEach((name, i) => {
+      const other = byName.get(name);
+      if (!other) {
+        problems.push(`${file}: sharesAccountWith[${i}]: "${name}" is not a workspace`);
+      } else if (other.config.accountId !== config.accountId) {
+        problems.push(`${file}: sharesAccountWith[${i}]: "${name}" deploys to account ${other.config.accountId}, not ${config.accountId}`);
+      }
+    });
+  }
+  configs.forEach(({ file, config }, i) => {
+    for (const { file: otherFile, config: other } of configs.slice(i + 1)) {
+      if (other.accountId === config.accountId) {
+        for (const [a, b, aFile] of [
+          [config, other, file],
+          [other, config, otherFile],
+        ] as const) {
+          if (!a.sharesAccountWith.includes(b.name)) {
+            problems.push(
+              `${aFile}: accountId: ${a.accountId} is also the account of "${b.name}"; give each workspace its own account, or list each other in sharesAccountWith`,
+            );
+          }
+        }
+        if (other.state.region !== config.state.region) {
+          problems.push(
+            `${otherFile}: state.region: ${other.state.region} differs from ${config.state.region} in ${file}; an account's bootstrap stack keeps its state in one region`,
+          );
+        }
+      } else if (other.state.bucket === config.state.bucket) {
+        problems.push(
+          `${otherFile}: state.bucket: "${other.state.bucket}" is also the state bucket of ${file}, in another account; state lives in each workspace's own account`,
+        );
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * Validates every environment and the rules that span them (one project, repository and
+ * organization, unique names, the account rules of {@link accountProblems}). Throws {@link ConfigError} listing every problem found.
  */
 export function loadEnvironments(sources: readonly EnvironmentSource[]): EnvironmentConfig[] {
   const problems: string[] = [];
@@ -67,30 +116,22 @@ export function loadEnvironments(sources: readonly EnvironmentSource[]): Environ
       problems.push(`${file}: name: "${config.name}" is already used by ${other}`);
     }
     names.set(config.name, file);
-    if (config.name === "bootstrap") {
-      problems.push(`${file}: name: "bootstrap" is reserved for the stack that creates the state backend`);
+    if (RESERVED_NAMES.includes(config.name)) {
+      problems.push(`${file}: name: "${config.name}" is reserved for the stacks that create the state backends and the organization policy`);
     }
   }
   for (const { file, config } of rest) {
     if (config.project !== first.config.project) {
       problems.push(`${file}: project: "${config.project}" differs from "${first.config.project}" in ${first.file}`);
     }
-    if (config.accountId !== first.config.accountId) {
-      problems.push(
-        `${file}: accountId: ${config.accountId} differs from ${first.config.accountId} in ${first.file}; ` +
-          "the bootstrap stack creates the state backend in one account",
-      );
-    }
     if (JSON.stringify(config.github) !== JSON.stringify(first.config.github)) {
       problems.push(`${file}: github: differs from ${first.file}; one repository deploys every workspace`);
     }
-    if (config.state.region !== first.config.state.region) {
-      problems.push(
-        `${file}: state.region: ${config.state.region} differs from ${first.config.state.region} in ${first.file}; ` +
-          "the bootstrap stack keeps all state in one region (set state.region)",
-      );
+    if (JSON.stringify(config.organization) !== JSON.stringify(first.config.organization)) {
+      problems.push(`${file}: organization: differs from ${first.file}; every workspace account belongs to one organization`);
     }
   }
+  problems.push(...accountProblems(configs));
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }

@@ -18,6 +18,8 @@ const logRetentionDays = z
     message: `must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
   });
 
+const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+
 const regionName = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region name such as us-east-1");
@@ -451,11 +453,33 @@ const github = z
     /** Repository name. */
     repository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "must be a GitHub repository name").refine((r) => r !== "." && r !== "..", "must be a GitHub repository name"),
     mainBranch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name").default("main"),
+    /**
+     * Numeric ids of the owner and the repository, for repositories whose OIDC subjects carry
+     * immutable ids (GitHub's default for repositories created or renamed from 15 July 2026).
+     * @default none (subjects by name)
+     */
+    immutableIds: z
+      .object({ owner: z.number().int().positive(), repository: z.number().int().positive() })
+      .strict()
+      .optional(),
     /** Use the account's existing GitHub OIDC provider instead of creating one. */
     existingProviderArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "must be the ARN of the account's GitHub OIDC provider")
       .optional(),
+  })
+  .strict();
+
+const organization = z
+  .object({
+    /** Organization id, `o-` and 10 to 32 letters or digits. */
+    id: z.string().regex(/^o-[a-z0-9]{10,32}$/, "must be an AWS Organizations id such as o-a1b2c3d4e5"),
+    /** The management account: the only one that can create and attach resource control policies. */
+    managementAccountId: accountId,
+    /** Roots (`r-...`), organizational units (`ou-...`) or member accounts the policy is attached to. */
+    targetIds: z
+      .array(z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/, "must be a root (r-...), an organizational unit (ou-...) or an account id"))
+      .min(1, "attach the policy to at least one root, organizational unit or account"),
   })
   .strict();
 
@@ -468,7 +492,13 @@ export const environmentSchema = z
     /** `production` turns on the guardrails: multi-instance database, deletion protection, long backups. */
     stage: z.enum(["development", "production"]),
     /** The AWS account this workspace deploys to; the provider refuses any other account. */
-    accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
+    accountId,
+    /**
+     * The other workspaces deployed to the same AWS account. Each workspace has an account of its
+     * own by default; sharing one is declared on both sides (see README "Accounts and isolation").
+     * @default []
+     */
+    sharesAccountWith: z.array(identifier("environment name", 12)).default([]),
     region: regionName,
     /** Explicit availability zones (no API lookup, so plans work offline). */
     availabilityZones: z
@@ -517,6 +547,11 @@ export const environmentSchema = z
     operations: operations.default({}),
     /** The GitHub repository whose Actions deploy this platform through OIDC (same in every environment). */
     github: github.optional(),
+    /**
+     * The AWS Organization the workspace accounts belong to: the `organization` stack creates its
+     * resource control policy (same in every environment). @default none (no organization stack)
+     */
+    organization: organization.optional(),
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -536,6 +571,18 @@ export const environmentSchema = z
       }
       seenAz.add(az);
     });
+    env.sharesAccountWith.forEach((other, i) => {
+      if (other === env.name) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sharesAccountWith", i], message: "lists the workspace itself" });
+      }
+    });
+    if (env.organization && env.accountId === env.organization.managementAccountId) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["accountId"],
+        message: "is the organization's management account, which resource control policies do not cover; deploy workspaces to member accounts",
+      });
+    }
     checkUniqueNames(env.ecr.repositories, ["ecr", "repositories"], ctx);
     checkUniqueNames(env.workers, ["workers"], ctx);
     // Physical names must not collide: workers own <name> and <name>-dlq queues, the pipeline owns

@@ -7,17 +7,25 @@ import { stateKey } from "../lib/backend";
 import type { EnvironmentConfig } from "../config/schema";
 import { platformProvider } from "../lib/provider";
 
+/** The `Environment` tag and the name context of what the bootstrap stacks create (`<project>-bootstrap-*`). */
 export const BOOTSTRAP_STACK = "bootstrap";
 
+/** `bootstrap-<account id>`: the stack that prepares one account for its workspaces. */
+export function bootstrapStackName(accountId: string): string {
+  return `${BOOTSTRAP_STACK}-${accountId}`;
+}
+
 export interface BootstrapStackProps {
-  /** Validated workspaces whose state backends this stack creates (one account, one state region). */
+  /** Validated workspaces of ONE account whose state backends this stack creates (one state region). */
   readonly environments: readonly EnvironmentConfig[];
   /** Days a superseded state version is kept. @default 90 */
   readonly noncurrentStateVersionDays?: number;
 }
 
 /**
- * Creates what the workspaces' S3 backends need, with local state: each distinct state bucket
+ * Prepares one AWS account for its workspaces (`bootstrap-<account id>`, one stack per account, applied
+ * with that account's administrator credentials before any of its workspaces). Creates, with local
+ * state, what the workspaces' S3 backends need in that account: each distinct state bucket
  * (versioned, KMS-encrypted, private, TLS-only) and lock table (on-demand, point-in-time recovery,
  * encrypted), and, when the environments name a GitHub repository, the OIDC provider and the roles
  * its workflows assume. Apply it once before any workspace; bucket and table refuse to be destroyed.
@@ -28,10 +36,16 @@ export class BootstrapStack extends TerraformStack {
   readonly github?: GithubOidc;
 
   constructor(scope: Construct, props: BootstrapStackProps) {
-    super(scope, BOOTSTRAP_STACK);
     const [first] = props.environments;
     if (!first) {
       throw new Error("BootstrapStack: at least one environment is required");
+    }
+    super(scope, bootstrapStackName(first.accountId));
+    const strangers = props.environments.filter((e) => e.accountId !== first.accountId || e.state.region !== first.state.region);
+    if (strangers.length > 0) {
+      throw new Error(
+        `BootstrapStack: ${strangers.map((e) => e.name).join(", ")} not in account ${first.accountId} with state in ${first.state.region}; one stack prepares one account`,
+      );
     }
     new LocalBackend(this, { path: "terraform.tfstate" });
     platformProvider(this, {
@@ -77,12 +91,9 @@ export class BootstrapStack extends TerraformStack {
         naming: { project: first.project, environment: BOOTSTRAP_STACK },
         region: first.state.region,
         accountId: first.accountId,
-        repository: { owner: gh.owner, name: gh.repository },
+        repository: { owner: gh.owner, name: gh.repository, ownerId: gh.immutableIds?.owner, id: gh.immutableIds?.repository },
         mainBranch: gh.mainBranch,
         ...(gh.existingProviderArn ? { createProvider: false, providerArn: gh.existingProviderArn } : {}),
-        // Apply roles trust only jobs running in the matching GitHub environment, whose protection
-        // rules (branch restriction, reviewers for prod) then always apply.
-        trustMainBranch: false,
         workspaces: props.environments.map((e) => ({
           name: e.name,
           stateBucket: e.state.bucket,

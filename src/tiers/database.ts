@@ -1,5 +1,6 @@
 import { AuroraPostgres } from "../../modules/aurora";
 import type { TaskSecurityGroup } from "../../modules/ecs-task";
+import { RotationRedeploy, type RedeployedService } from "../../modules/rotation-redeploy";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
 import type { NetworkTier } from "./network";
@@ -19,14 +20,19 @@ const OWNER = "DatabaseTier";
 /**
  * Database: the Aurora PostgreSQL cluster (modules/aurora) in the isolated subnets, reachable only
  * from security groups admitted with {@link DatabaseTier.connect} (task groups) or
- * {@link DatabaseTier.admit}. Registers the cluster with the
- * monitoring. Outputs: `database_writer_endpoint`, `database_reader_endpoint`, `database_port`,
+ * {@link DatabaseTier.admit}. With RDS-managed credentials (rotated every 7 days), the services
+ * registered with {@link DatabaseTier.redeployOnRotation} are redeployed after each rotation
+ * (modules/rotation-redeploy). Registers the cluster with the monitoring. Outputs: `database_writer_endpoint`, `database_reader_endpoint`, `database_port`,
  * `database_name`, `database_security_group_id`, `database_credentials`.
  */
 export class DatabaseTier {
   readonly database: AuroraPostgres;
+  /** The redeploy on credential rotation, once a service is registered (managed credentials only). */
+  rotationRedeploy?: RotationRedeploy;
+  private readonly ctx: TierContext;
 
   constructor(ctx: TierContext, props: DatabaseTierProps) {
+    this.ctx = ctx;
     const db = props.database;
     const { network } = props.network;
     const serverless = db.instanceClass === "db.serverless";
@@ -77,6 +83,28 @@ export class DatabaseTier {
   connect(id: string, tasks: TaskSecurityGroup): void {
     this.admit(id, tasks.securityGroupId, `PostgreSQL from ${id} tasks`);
     tasks.allowEgressTo("database", this.database.securityGroupId, this.database.port, "PostgreSQL to the database");
+  }
+
+  /**
+   * Redeploys `service` (whose tasks get the credentials as ECS secrets at start) after each rotation
+   * of the RDS-managed secret, so it never keeps a stale password. With `passwordSource: "ssm"`
+   * nothing rotates the password and nothing is created.
+   */
+  redeployOnRotation(service: RedeployedService): void {
+    const secretArn = this.database.secretArn;
+    if (secretArn === undefined) return;
+    if (!this.rotationRedeploy) {
+      const { ctx } = this;
+      this.rotationRedeploy = new RotationRedeploy(ctx.scope, "database-rotation-redeploy", {
+        naming: ctx.naming,
+        region: ctx.region,
+        accountId: ctx.accountId,
+        secretArn,
+        logRetentionDays: ctx.logRetentionDays,
+      });
+      ctx.output(OWNER, "rotation_redeploy_state_machine", this.rotationRedeploy.stateMachineArn, "State machine that redeploys the services after the database credentials rotate");
+    }
+    this.rotationRedeploy.addService(service);
   }
 
   /** Admits a security group that manages its own egress (the pipeline's Spark jobs) on the PostgreSQL port. */

@@ -18,6 +18,14 @@ const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
 export const UNSCOPABLE_ACTIONS = new Set([
   "ecr:GetAuthorizationToken",
   "logs:DescribeLogGroups",
+  // CloudWatch Logs vended-log delivery (Step Functions execution logs): no resource-level permissions.
+  "logs:CreateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:DescribeResourcePolicies",
+  "logs:GetLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:UpdateLogDelivery",
   "ssmmessages:CreateControlChannel",
   "ssmmessages:CreateDataChannel",
   "ssmmessages:OpenControlChannel",
