@@ -22,10 +22,8 @@ function addresses(json: SynthJson & { variable?: Record<string, unknown> }): st
   return [...of("", json.resource), ...of("data.", json.data), ...names("output.", json.output), ...names("var.", json.variable)].sort();
 }
 
-const { bootstrap, workspaces } = buildApp(environments(), Testing.app().outdir);
-const current: Record<string, string[]> = Object.fromEntries(
-  [bootstrap, ...workspaces].map((stack) => [stack.node.id, addresses(synthStack(stack).json)]),
-);
+const { stacks } = buildApp(environments(), Testing.app().outdir);
+const current: Record<string, string[]> = Object.fromEntries(stacks.map(({ stack }) => [stack.node.id, addresses(synthStack(stack).json)]));
 
 if (process.env.UPDATE_ADDRESSES === "1") {
   // Rewriting the fixture and comparing against it would always pass: never in CI.

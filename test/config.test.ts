@@ -40,6 +40,10 @@ describe("environment schema", () => {
     ["a retention CloudWatch does not offer", (e: any) => (e.network.flowLogRetentionDays = 10), expect.stringMatching(/^environments\/dev\.ts: network\.flowLogRetentionDays: must be one of CloudWatch's retention periods \(1, 3, 5/)],
     ["a region that is not one", (e: any) => (e.region = "useast1"), `${DEV}: region: must be an AWS region name such as us-east-1`],
     ["a short account id", (e: any) => (e.accountId = "12345"), `${DEV}: accountId: must be a 12-digit AWS account id`],
+    ["an organization id that is not one", (e: any) => (e.organization.id = "org-1"), `${DEV}: organization.id: must be an AWS Organizations id such as o-a1b2c3d4e5`],
+    ["an organization without targets", (e: any) => (e.organization.targetIds = []), `${DEV}: organization.targetIds: attach the policy to at least one root, organizational unit or account`],
+    ["a policy target that is not one", (e: any) => (e.organization.targetIds = ["root"]), `${DEV}: organization.targetIds[0]: must be a root (r-...), an organizational unit (ou-...) or an account id`],
+    ["a repository id that is not a number", (e: any) => (e.github.immutableIds = { owner: 1, repository: -2 }), `${DEV}: github.immutableIds.repository: Number must be greater than 0`],
     ["an upper-case bucket name", (e: any) => (e.state.bucket = "Acme-State"), `${DEV}: state.bucket: S3 bucket names use lower-case letters, digits, dots and hyphens`],
     ["a missing owner tag", (e: any) => delete e.tags.Owner, `${DEV}: tags.Owner: Required`],
     ["a tag the platform sets", (e: any) => (e.tags.Environment = "x"), `${DEV}: tags.Environment: Project, Environment, ManagedBy are set by the platform`],
@@ -172,11 +176,11 @@ describe("rules across environments", () => {
     expect(refused([dev(), p])).toEqual([`environments/prod.ts: name: "dev" is already used by environments/dev.ts`]);
   });
 
-  it("refuses the reserved name bootstrap", () => {
+  it.each(["bootstrap", "organization"])("refuses the reserved name %s", (name) => {
     const d = dev();
-    d.data.name = "bootstrap";
+    d.data.name = name;
     expect(refused([d])).toEqual([
-      `environments/dev.ts: name: "bootstrap" is reserved for the stack that creates the state backend`,
+      `environments/dev.ts: name: "${name}" is reserved for the stacks that create the state backends and the organization policy`,
     ]);
   });
 
@@ -192,11 +196,71 @@ describe("rules across environments", () => {
     expect(refused([dev(), p])).toEqual(["environments/prod.ts: github: differs from environments/dev.ts; one repository deploys every workspace"]);
   });
 
-  it("refuses state in two regions (the bootstrap stack has one)", () => {
+  /** prod moved into dev's account, with dev's state bucket. */
+  const sharedProd = () => {
     const p = prod();
-    p.data.state.region = "eu-west-1";
+    p.data.accountId = dev().data.accountId;
+    p.data.state.bucket = dev().data.state.bucket;
+    return p;
+  };
+
+  it("gives each workspace an account of its own unless both declare sharing it", () => {
+    expect(refused([dev(), sharedProd()])).toEqual([
+      'environments/dev.ts: accountId: 111122223333 is also the account of "prod"; give each workspace its own account, or list each other in sharesAccountWith',
+      'environments/prod.ts: accountId: 111122223333 is also the account of "dev"; give each workspace its own account, or list each other in sharesAccountWith',
+    ]);
+    const d = dev();
+    d.data.sharesAccountWith = ["prod"];
+    expect(refused([d, sharedProd()])).toEqual([
+      'environments/prod.ts: accountId: 111122223333 is also the account of "dev"; give each workspace its own account, or list each other in sharesAccountWith',
+    ]);
+    const p = sharedProd();
+    p.data.sharesAccountWith = ["dev"];
+    expect(loadEnvironments([d, p]).map((e) => e.accountId)).toEqual(["111122223333", "111122223333"]);
+  });
+
+  it("refuses sharing an account with a workspace that does not exist or deploys elsewhere", () => {
+    const d = dev();
+    d.data.sharesAccountWith = ["prod", "qa"];
+    expect(refused([d, prod()])).toEqual([
+      'environments/dev.ts: sharesAccountWith[0]: "prod" deploys to account 444455556666, not 111122223333',
+      'environments/dev.ts: sharesAccountWith[1]: "qa" is not a workspace',
+    ]);
+    const self = dev();
+    self.data.sharesAccountWith = ["dev"];
+    expect(refused([self])).toEqual(["environments/dev.ts: sharesAccountWith[0]: lists the workspace itself"]);
+  });
+
+  it("refuses one state bucket for two accounts (state lives in each workspace's account)", () => {
+    const p = prod();
+    p.data.state.bucket = dev().data.state.bucket;
     expect(refused([dev(), p])).toEqual([
-      "environments/prod.ts: state.region: eu-west-1 differs from us-east-1 in environments/dev.ts; the bootstrap stack keeps all state in one region (set state.region)",
+      'environments/prod.ts: state.bucket: "acme-terraform-state-111122223333" is also the state bucket of environments/dev.ts, in another account; state lives in each workspace\'s own account',
+    ]);
+  });
+
+  it("refuses state in two regions within one account (its bootstrap stack has one)", () => {
+    const d = dev();
+    d.data.sharesAccountWith = ["prod"];
+    const p = sharedProd();
+    p.data.sharesAccountWith = ["dev"];
+    p.data.state.region = "eu-west-1";
+    expect(refused([d, p])).toEqual([
+      "environments/prod.ts: state.region: eu-west-1 differs from us-east-1 in environments/dev.ts; an account's bootstrap stack keeps its state in one region",
+    ]);
+  });
+
+  it("refuses different organizations, and a workspace in the management account", () => {
+    const p = prod();
+    p.data.organization = { ...p.data.organization, id: "o-zzzzzzzzzz" };
+    expect(refused([dev(), p])).toEqual([
+      "environments/prod.ts: organization: differs from environments/dev.ts; every workspace account belongs to one organization",
+    ]);
+    const m = prod();
+    m.data.accountId = m.data.organization.managementAccountId;
+    m.data.state.bucket = `acme-terraform-state-${m.data.accountId}`;
+    expect(refused([m])).toEqual([
+      "environments/prod.ts: accountId: is the organization's management account, which resource control policies do not cover; deploy workspaces to member accounts",
     ]);
   });
 

@@ -13,12 +13,15 @@ import {
   type GithubOidcProps,
 } from "../modules/github-oidc";
 import { logicalIdOf, onlyResource, ref, resourcesOf, synthConstruct, TEST_ACCOUNT, type SynthJson } from "./helpers";
+import { decide, decideBounded } from "./iam-model";
 
 const BUCKET = "acme-terraform-state-123456789012";
 const TABLE = "acme-terraform-locks";
 const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${TEST_ACCOUNT}:table/${TABLE}`;
 const key = (ws: string) => `arn:aws:s3:::${BUCKET}/acme/${ws}/terraform.tfstate`;
 const lock = (ws: string) => `${key(ws)}.tflock`;
+/** The S3 backend's items in the lock table: the lock (`<bucket>/<key>`) and the state digest. */
+const lockItems = (ws: string) => [`${BUCKET}/acme/${ws}/terraform.tfstate`, `${BUCKET}/acme/${ws}/terraform.tfstate-md5`];
 
 const workspaces = ["dev", "prod"].map((name) => ({
   name,
@@ -73,54 +76,6 @@ const boundaryOf = (json: SynthJson, ws: string) => {
 const boundaryArn = (ws: string) => `arn:aws:iam::${TEST_ACCOUNT}:policy/acme-${ws}-boundary`;
 const ciRoles = ["plan", "apply-dev", "apply-prod"].map((r) => `arn:aws:iam::${TEST_ACCOUNT}:role/acme-bootstrap-github-${r}`);
 
-/**
- * A small model of IAM policy evaluation, enough for the statements this module writes: wildcard
- * `Action`/`NotAction` (case-insensitive) and `Resource` matching, StringEquals and StringNotEquals
- * conditions (a missing key fails StringEquals and satisfies StringNotEquals); an explicit deny wins.
- */
-type Decision = "allow" | "deny" | "implicit-deny";
-const glob = (pattern: string, value: string, flags = "") =>
-  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, flags).test(value);
-/** The only role actions for which IAM puts `iam:PermissionsBoundary` in the request context. */
-const ACTIONS_WITH_BOUNDARY_KEY = new Set([
-  "iam:AttachRolePolicy",
-  "iam:CreateRole",
-  "iam:DeleteRolePermissionsBoundary",
-  "iam:DeleteRolePolicy",
-  "iam:DetachRolePolicy",
-  "iam:PutRolePermissionsBoundary",
-  "iam:PutRolePolicy",
-]);
-
-function applies(s: Record<string, any>, action: string, resource: string, requested: Record<string, string>): boolean {
-  // Model IAM faithfully: other actions never carry the boundary key, whatever the caller intends.
-  const context = Object.fromEntries(
-    Object.entries(requested).filter(([key]) => key !== "iam:PermissionsBoundary" || ACTIONS_WITH_BOUNDARY_KEY.has(action)),
-  );
-  const actionHit = "NotAction" in s ? ![s.NotAction].flat().some((p: string) => glob(p, action, "i")) : [s.Action].flat().some((p: string) => glob(p, action, "i"));
-  if (!actionHit || ![s.Resource].flat().some((p: string) => glob(p, resource))) return false;
-  for (const [operator, keys] of Object.entries<Record<string, string | string[]>>(s.Condition ?? {})) {
-    for (const [key, expected] of Object.entries(keys)) {
-      const hit = context[key] !== undefined && [expected].flat().includes(context[key]);
-      if (operator === "StringEquals" && !hit) return false;
-      if (operator === "StringNotEquals" && hit) return false;
-      if (operator !== "StringEquals" && operator !== "StringNotEquals") throw new Error(`${operator} is not modelled`);
-    }
-  }
-  return true;
-}
-function decide(statements: Array<Record<string, any>>, action: string, resource: string, context: Record<string, string> = {}): Decision {
-  const hits = statements.filter((s) => applies(s, action, resource, context));
-  if (hits.some((s) => s.Effect === "Deny")) return "deny";
-  return hits.some((s) => s.Effect === "Allow") ? "allow" : "implicit-deny";
-}
-/** A role's effective decision under a permissions boundary: both must allow, any deny wins. */
-function decideBounded(policy: Array<Record<string, any>>, boundary: Array<Record<string, any>>, action: string, resource: string): Decision {
-  const [p, b] = [decide(policy, action, resource), decide(boundary, action, resource)];
-  if (p === "deny" || b === "deny") return "deny";
-  return p === "allow" && b === "allow" ? "allow" : "implicit-deny";
-}
-
 describe("GithubOidc", () => {
   const { synth, json, construct } = build();
   const providerRef = ref("aws_iam_openid_connect_provider", logicalIdOf(json, "aws_iam_openid_connect_provider", () => true), "arn");
@@ -146,65 +101,81 @@ describe("GithubOidc", () => {
     expect(synth).toHaveResourceWithProperties(IamRole, { name: "acme-bootstrap-github-plan", max_session_duration: 3600 });
   });
 
-  it("trusts the plan role to pull requests of the repository only", () => {
-    expect(trustOf(json, "acme-bootstrap-github-plan")).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Sid: "GithubActions",
-          Effect: "Allow",
-          Principal: { Federated: providerRef },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-              "token.actions.githubusercontent.com:sub": "repo:acme-corp/platform:pull_request",
-            },
-          },
+  const trustStatement = (subjectOperator: "StringEquals" | "StringLike", subjects: string | string[]) => ({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "GithubActions",
+        Effect: "Allow",
+        Principal: { Federated: providerRef },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+          [subjectOperator]: { "token.actions.githubusercontent.com:sub": subjects },
         },
-      ],
-    });
+      },
+    ],
+  });
+  const job = (context: string, workflow: string, ref: string) =>
+    `repo:acme-corp/platform:${context}:job_workflow_ref:acme-corp/platform/.github/workflows/${workflow}@${ref}`;
+  /** Whether a job whose token carries `sub` may assume the role (audience as configure-aws-credentials sends it). */
+  const admits = (trust: { Statement: Array<Record<string, any>> }, sub: string) =>
+    decide(trust.Statement, "sts:AssumeRoleWithWebIdentity", "*", {
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": sub,
+    }) === "allow";
+
+  it("trusts the plan role to pull-request jobs of ci.yml only", () => {
+    expect(trustOf(json, "acme-bootstrap-github-plan")).toEqual(
+      trustStatement("StringLike", job("pull_request", "ci.yml", "refs/pull/*/merge")),
+    );
   });
 
-  it("trusts each apply role to the main branch and its own GitHub environment only", () => {
+  it("trusts each apply role to the deploy and image workflows, on main, in its own GitHub environment", () => {
     for (const ws of ["dev", "prod"]) {
-      expect(trustOf(json, `acme-bootstrap-github-apply-${ws}`)).toEqual({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "GithubActions",
-            Effect: "Allow",
-            Principal: { Federated: providerRef },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-              StringEquals: {
-                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                "token.actions.githubusercontent.com:sub": [
-                  "repo:acme-corp/platform:ref:refs/heads/main",
-                  `repo:acme-corp/platform:environment:${ws}`,
-                ],
-              },
-            },
-          },
-        ],
-      });
+      expect(trustOf(json, `acme-bootstrap-github-apply-${ws}`)).toEqual(
+        trustStatement("StringEquals", [
+          job(`environment:${ws}`, "deploy.yml", "refs/heads/main"),
+          job(`environment:${ws}`, "image.yml", "refs/heads/main"),
+        ]),
+      );
     }
   });
 
-  it("keeps the trusts apart: no pull request may apply, no main-branch or environment job may use the plan role", () => {
-    const subjects = (name: string): string[] => [trustOf(json, name).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]].flat();
-    expect(subjects("acme-bootstrap-github-plan")).toEqual(["repo:acme-corp/platform:pull_request"]);
-    for (const ws of ["dev", "prod"]) {
-      const apply = subjects(`acme-bootstrap-github-apply-${ws}`);
-      expect(apply.some((s) => s.includes("pull_request"))).toBe(false);
-      expect(apply.some((s) => s.includes("*") || s.includes("?"))).toBe(false);
+  it("admits exactly the jobs it should: another branch, workflow, environment or a pull request gets nothing", () => {
+    const plan = trustOf(json, "acme-bootstrap-github-plan");
+    const applyProd = trustOf(json, "acme-bootstrap-github-apply-prod");
+    const applyDev = trustOf(json, "acme-bootstrap-github-apply-dev");
+    const prodDeploy = job("environment:prod", "deploy.yml", "refs/heads/main");
+    expect(admits(applyProd, prodDeploy)).toBe(true);
+    expect(admits(applyProd, job("environment:prod", "image.yml", "refs/heads/main"))).toBe(true);
+    const refused = [
+      job("environment:prod", "deploy.yml", "refs/heads/feature"), // the environment's branch rule is not the only barrier
+      job("environment:prod", "other.yml", "refs/heads/main"), // another workflow file on main
+      job("environment:dev", "deploy.yml", "refs/heads/main"), // dev's job
+      job("pull_request", "deploy.yml", "refs/pull/7/merge"),
+      job("ref:refs/heads/main", "deploy.yml", "refs/heads/main"), // main without the environment (and its reviewers)
+      "repo:acme-corp/platform:environment:prod", // GitHub's default subject: the customization is required
+      "repo:acme-corp/platform-fork:environment:prod:job_workflow_ref:acme-corp/platform-fork/.github/workflows/deploy.yml@refs/heads/main",
+    ];
+    for (const sub of refused) expect(admits(applyProd, sub), sub).toBe(false);
+    expect(admits(applyDev, prodDeploy)).toBe(false);
+    expect(admits(plan, job("pull_request", "ci.yml", "refs/pull/42/merge"))).toBe(true);
+    for (const sub of [prodDeploy, job("pull_request", "deploy.yml", "refs/pull/42/merge"), job("environment:dev", "ci.yml", "refs/pull/42/merge")]) {
+      expect(admits(plan, sub), sub).toBe(false);
     }
-    expect(subjects("acme-bootstrap-github-apply-dev")).not.toContain("repo:acme-corp/platform:environment:prod");
-    expect(subjects("acme-bootstrap-github-apply-prod")).not.toContain("repo:acme-corp/platform:environment:dev");
-    // Every trust uses exact matching only: no StringLike that a crafted subject could satisfy.
-    for (const role of Object.values(resourcesOf(json, "aws_iam_role"))) {
-      expect(Object.keys(JSON.parse(role.assume_role_policy).Statement[0].Condition)).toEqual(["StringEquals"]);
+    for (const role of ["dev", "prod"].map((ws) => trustOf(json, `acme-bootstrap-github-apply-${ws}`))) {
+      expect(admits(role, job("pull_request", "ci.yml", "refs/pull/42/merge"))).toBe(false);
+      // Exact subjects only: no wildcard a crafted subject could satisfy.
+      expect(Object.keys(role.Statement[0].Condition)).toEqual(["StringEquals"]);
     }
+  });
+
+  it("uses immutable ids in the repo claim when the repository has them", () => {
+    const { json: ids } = build({ repository: { owner: "acme-corp", name: "platform", ownerId: 123456, id: 456789 } });
+    expect(trustOf(ids, "acme-bootstrap-github-apply-prod").Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toContain(
+      "repo:acme-corp@123456/platform@456789:environment:prod:job_workflow_ref:acme-corp/platform/.github/workflows/deploy.yml@refs/heads/main",
+    );
   });
 
   it("attaches ReadOnlyAccess to the plan role and PowerUserAccess to the apply roles", () => {
@@ -227,11 +198,13 @@ describe("GithubOidc", () => {
         },
         { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key("dev"), key("prod"), lock("dev"), lock("prod")] },
         { Sid: "LockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: [lock("dev"), lock("prod")] },
+        { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: [TABLE_ARN] },
         {
-          Sid: "LockTable",
+          Sid: "LockItems",
           Effect: "Allow",
-          Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+          Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
           Resource: [TABLE_ARN],
+          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...lockItems("dev"), ...lockItems("prod")] } },
         },
       ],
     });
@@ -253,14 +226,32 @@ describe("GithubOidc", () => {
       { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key("dev"), lock("dev")] },
       { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: [key("dev"), lock("dev")] },
       { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: lock("dev") },
+      { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: [TABLE_ARN] },
       {
-        Sid: "LockTable",
+        Sid: "LockItems",
         Effect: "Allow",
-        Action: ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
         Resource: [TABLE_ARN],
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": lockItems("dev") } },
       },
     ]);
     expect(JSON.stringify(allows)).not.toContain("/prod/");
+  });
+
+  it("lets an apply role take and release its own lock items only, never another workspace's", () => {
+    const policy = inlinePolicy(json, "acme-bootstrap-github-apply-dev", "terraform-state").Statement;
+    for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]) {
+      for (const item of lockItems("dev")) {
+        expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("allow");
+      }
+      for (const item of [...lockItems("prod"), `${BUCKET}/acme/other/terraform.tfstate`]) {
+        expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("implicit-deny");
+      }
+    }
+    expect(decide(policy, "dynamodb:DescribeTable", TABLE_ARN)).toBe("allow");
+    // Actions that read many items are not granted at all.
+    expect(decide(policy, "dynamodb:Scan", TABLE_ARN)).toBe("implicit-deny");
+    expect(decide(policy, "dynamodb:BatchWriteItem", TABLE_ARN, { "dynamodb:LeadingKeys": lockItems("dev") })).toBe("implicit-deny");
   });
 
   it("denies an apply role the other workspaces' state and the state storage's configuration, whatever PowerUserAccess allows", () => {
@@ -589,16 +580,15 @@ describe("GithubOidc options", () => {
     expect(trustOf(json, "acme-bootstrap-github-plan").Statement[0].Principal).toEqual({ Federated: providerArn });
   });
 
-  it("follows mainBranch and can drop the main-branch subject", () => {
-    const { json } = build({ mainBranch: "trunk" });
-    expect(trustOf(json, "acme-bootstrap-github-apply-dev").Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toEqual([
-      "repo:acme-corp/platform:ref:refs/heads/trunk",
-      "repo:acme-corp/platform:environment:dev",
-    ]);
-    const strict = build({ trustMainBranch: false }).json;
-    expect(trustOf(strict, "acme-bootstrap-github-apply-prod").Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
-      "repo:acme-corp/platform:environment:prod",
+  it("follows mainBranch and the workflow lists", () => {
+    const { json } = build({ mainBranch: "trunk", applyWorkflows: ["release.yaml"], planWorkflows: ["plan.yml", "ci.yml"] });
+    expect(trustOf(json, "acme-bootstrap-github-apply-dev").Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]).toBe(
+      "repo:acme-corp/platform:environment:dev:job_workflow_ref:acme-corp/platform/.github/workflows/release.yaml@refs/heads/trunk",
     );
+    expect(trustOf(json, "acme-bootstrap-github-plan").Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"]).toEqual([
+      "repo:acme-corp/platform:pull_request:job_workflow_ref:acme-corp/platform/.github/workflows/plan.yml@refs/pull/*/merge",
+      "repo:acme-corp/platform:pull_request:job_workflow_ref:acme-corp/platform/.github/workflows/ci.yml@refs/pull/*/merge",
+    ]);
   });
 
   it("swaps the managed policies and follows the region's partition", () => {
@@ -613,7 +603,7 @@ describe("GithubOidc options", () => {
 
     const gov = build({ region: "us-gov-west-1" }).json;
     expect(attachedTo(gov, "acme-bootstrap-github-plan")).toEqual(["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"]);
-    expect(inlinePolicy(gov, "acme-bootstrap-github-plan", "terraform-state").Statement[3].Resource).toEqual([
+    expect(statement(inlinePolicy(gov, "acme-bootstrap-github-plan", "terraform-state"), "LockItems").Resource).toEqual([
       `arn:aws-us-gov:dynamodb:us-gov-west-1:${TEST_ACCOUNT}:table/${TABLE}`,
     ]);
   });
@@ -658,6 +648,17 @@ describe("GithubOidc refuses bad props", () => {
   });
 
   it("refuses an empty workspace list", () => refuse({ workspaces: [] }, /^GithubOidc: at least one workspace is required$/));
+
+  it("refuses workflow lists that are empty or name something other than a workflow file", () => {
+    refuse({ applyWorkflows: [] }, /^GithubOidc: applyWorkflows is empty: no workflow could assume the role$/);
+    refuse({ planWorkflows: ["../ci.yml"] }, /planWorkflows: "\.\.\/ci\.yml" must be a workflow file name in \.github\/workflows/);
+    refuse({ applyWorkflows: ["deploy*.yml"] }, /applyWorkflows: "deploy\*\.yml" must be a workflow file name/);
+  });
+
+  it("refuses half of the immutable ids, or ids that are not positive integers", () => {
+    refuse({ repository: { owner: "acme", name: "platform", ownerId: 1 } }, /repository\.ownerId and repository\.id go together/);
+    refuse({ repository: { owner: "acme", name: "platform", ownerId: 0, id: 5 } }, /repository\.ownerId 0 must be a positive integer/);
+  });
 
   it("refuses a workspace listed twice", () => refuse({ workspaces: [workspaces[0], workspaces[0]] }, /GithubOidc: workspace "dev" is listed twice/));
 

@@ -6,6 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
+import { BootstrapStack } from "../src/stacks/bootstrap";
 import { environments, onlyResource, resourcesOf, synthStack, type SynthJson } from "./helpers";
 
 function synthAll() {
@@ -14,8 +15,12 @@ function synthAll() {
   const envs = environments();
   const built = buildApp(envs, app.outdir);
   const byName = Object.fromEntries(built.workspaces.map((w) => [w.config.name, synthStack(w)]));
-  return { bootstrap: synthStack(built.bootstrap), dev: byName.dev, prod: byName.prod, envs };
+  const bootstraps = Object.fromEntries(built.bootstraps.map((b) => [b.node.id, synthStack(b)]));
+  return { bootstraps, dev: byName.dev, prod: byName.prod, organization: synthStack(built.organization!), envs, built };
 }
+
+const DEV_ACCOUNT = "111122223333";
+const PROD_ACCOUNT = "444455556666";
 
 const stacks = synthAll();
 
@@ -26,7 +31,7 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
   it("pins the provider to the workspace's account and region, with default tags", () => {
     expect(synth).toHaveProviderWithProperties(AwsProvider, {
       region: "us-east-1",
-      allowed_account_ids: ["123456789012"],
+      allowed_account_ids: [config.accountId],
       default_tags: [
         {
           tags: {
@@ -41,10 +46,13 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
     });
   });
 
-  it("keeps state in the bootstrap bucket, encrypted, with DynamoDB and S3-native locking", () => {
+  it("keeps state in its own account's bootstrap bucket, encrypted, with DynamoDB and S3-native locking", () => {
+    expect(config.accountId).toBe(name === "dev" ? DEV_ACCOUNT : PROD_ACCOUNT);
     expect(json.terraform.backend).toEqual({
       s3: {
-        bucket: "acme-terraform-state-123456789012",
+        bucket: `acme-terraform-state-${config.accountId}`,
+        // terraform init refuses credentials of any other account before touching state.
+        allowed_account_ids: [config.accountId],
         key: `acme/${name}/terraform.tfstate`,
         region: "us-east-1",
         encrypt: true,
@@ -124,8 +132,67 @@ describe("dev and prod differ where the environments say so", () => {
   });
 });
 
+describe("one bootstrap stack per account", () => {
+  it("names each bootstrap-<account> and gives it exactly the workspaces of that account", () => {
+    expect(Object.keys(stacks.bootstraps)).toEqual([`bootstrap-${DEV_ACCOUNT}`, `bootstrap-${PROD_ACCOUNT}`]);
+    for (const [account, workspace] of [
+      [DEV_ACCOUNT, "dev"],
+      [PROD_ACCOUNT, "prod"],
+    ]) {
+      const { synth, json } = stacks.bootstraps[`bootstrap-${account}`];
+      expect(synth).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: [account] });
+      expect(onlyResource(json, "aws_s3_bucket").bucket).toBe(`acme-terraform-state-${account}`);
+      const roles = Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort();
+      expect(roles).toEqual([`acme-bootstrap-github-apply-${workspace}`, "acme-bootstrap-github-plan"]);
+      // Nothing in one account's bootstrap names the other account or workspace.
+      const other = account === DEV_ACCOUNT ? PROD_ACCOUNT : DEV_ACCOUNT;
+      expect(JSON.stringify(json)).not.toContain(other);
+      expect(JSON.stringify(resourcesOf(json, "aws_iam_role_policy"))).not.toContain(`/${workspace === "dev" ? "prod" : "dev"}/`);
+    }
+  });
+
+  it("prepares one account for every workspace that declares it shares the account", () => {
+    const envs = environments();
+    envs[1].accountId = envs[0].accountId;
+    envs[1].state = { ...envs[0].state };
+    const built = buildApp(envs, Testing.app().outdir);
+    expect(built.bootstraps.map((b) => b.node.id)).toEqual([`bootstrap-${DEV_ACCOUNT}`]);
+    const { json } = synthStack(built.bootstraps[0]);
+    expect(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort()).toEqual([
+      "acme-bootstrap-github-apply-dev",
+      "acme-bootstrap-github-apply-prod",
+      "acme-bootstrap-github-plan",
+    ]);
+  });
+
+  it("refuses environments of two accounts in one bootstrap stack", () => {
+    const envs = environments();
+    expect(() => new BootstrapStack(Testing.app(), { environments: envs })).toThrow(
+      `BootstrapStack: prod not in account ${DEV_ACCOUNT} with state in us-east-1; one stack prepares one account`,
+    );
+  });
+});
+
+describe("organization stack", () => {
+  const { synth, json } = stacks.organization;
+
+  it("runs in the management account with local state", () => {
+    expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
+    expect(synth).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: ["777788889999"] });
+  });
+
+  it("creates the resource control policy and attaches it to the configured targets", () => {
+    const policy = onlyResource(json, "aws_organizations_policy");
+    expect(policy.type).toBe("RESOURCE_CONTROL_POLICY");
+    expect(JSON.parse(policy.content).Statement[0].Condition.StringNotEqualsIfExists).toEqual({ "aws:PrincipalOrgID": "o-a1b2c3d4e5" });
+    const attachments = Object.values(resourcesOf(json, "aws_organizations_policy_attachment"));
+    expect(attachments.map((a) => a.target_id)).toEqual(["r-a1b2"]);
+    expect(json.output?.resource_control_policy_id).toBeDefined();
+  });
+});
+
 describe("bootstrap stack", () => {
-  const { synth, json } = stacks.bootstrap;
+  const { synth, json } = stacks.bootstraps[`bootstrap-${DEV_ACCOUNT}`];
 
   it("keeps its own state locally", () => {
     expect(json.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
@@ -133,7 +200,7 @@ describe("bootstrap stack", () => {
 
   it("creates one state bucket for the workspaces that share it: versioned, KMS-encrypted, private, TLS-only", () => {
     const bucket = onlyResource(json, "aws_s3_bucket");
-    expect(bucket).toMatchObject({ bucket: "acme-terraform-state-123456789012", lifecycle: { prevent_destroy: true } });
+    expect(bucket).toMatchObject({ bucket: `acme-terraform-state-${DEV_ACCOUNT}`, lifecycle: { prevent_destroy: true } });
     expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
     expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms" }, bucket_key_enabled: true }],
@@ -165,14 +232,15 @@ describe("bootstrap stack", () => {
     expect(Object.keys(resourcesOf(json, "aws_dynamodb_table"))).toHaveLength(1);
   });
 
-  it("creates a bucket and table per distinct name when workspaces keep separate state", () => {
+  it("creates a bucket and table per distinct name when workspaces of one account keep separate state", () => {
     const envs = environments();
-    envs[1].state.bucket = "acme-prod-state-123456789012";
+    envs[1].accountId = envs[0].accountId;
+    envs[1].state.bucket = `acme-prod-state-${DEV_ACCOUNT}`;
     envs[1].state.lockTable = "acme-prod-locks";
-    const { json: separate } = synthStack(buildApp(envs, Testing.app().outdir).bootstrap);
+    const { json: separate } = synthStack(buildApp(envs, Testing.app().outdir).bootstraps[0]);
     expect(Object.values(resourcesOf(separate, "aws_s3_bucket")).map((b) => b.bucket)).toEqual([
-      "acme-terraform-state-123456789012",
-      "acme-prod-state-123456789012",
+      `acme-terraform-state-${DEV_ACCOUNT}`,
+      `acme-prod-state-${DEV_ACCOUNT}`,
     ]);
     expect(Object.values(resourcesOf(separate, "aws_dynamodb_table")).map((t) => t.name)).toEqual([
       "acme-terraform-locks",
@@ -180,21 +248,22 @@ describe("bootstrap stack", () => {
     ]);
   });
 
-  it("creates the GitHub OIDC roles for the configured repository: plans from pull requests, applies from environments", () => {
+  it("creates the GitHub OIDC roles for the configured repository: plans from pull requests, applies from main in the environment", () => {
     const roles = Object.fromEntries(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => [r.name, JSON.parse(r.assume_role_policy).Statement[0]]));
-    expect(Object.keys(roles).sort()).toEqual(["acme-bootstrap-github-apply-dev", "acme-bootstrap-github-apply-prod", "acme-bootstrap-github-plan"]);
+    expect(Object.keys(roles).sort()).toEqual(["acme-bootstrap-github-apply-dev", "acme-bootstrap-github-plan"]);
     const sub = (name: string) => JSON.stringify(roles[name].Condition);
-    expect(sub("acme-bootstrap-github-plan")).toContain("repo:acme-corp/platform:pull_request");
-    expect(sub("acme-bootstrap-github-apply-prod")).toContain("repo:acme-corp/platform:environment:prod");
-    expect(sub("acme-bootstrap-github-apply-prod")).not.toContain("refs/heads/main");
-    expect(sub("acme-bootstrap-github-apply-prod")).not.toContain("pull_request");
+    expect(sub("acme-bootstrap-github-plan")).toContain("repo:acme-corp/platform:pull_request:job_workflow_ref:acme-corp/platform/.github/workflows/ci.yml@refs/pull/*/merge");
+    expect(sub("acme-bootstrap-github-apply-dev")).toContain(
+      "repo:acme-corp/platform:environment:dev:job_workflow_ref:acme-corp/platform/.github/workflows/deploy.yml@refs/heads/main",
+    );
+    expect(sub("acme-bootstrap-github-apply-dev")).not.toContain("pull_request");
     expect(onlyResource(json, "aws_iam_openid_connect_provider").url).toBe("https://token.actions.githubusercontent.com");
     expect(Object.keys(json.output ?? {})).toEqual(expect.arrayContaining(["github_plan_role_arn", "github_apply_role_arns"]));
   });
 
   it("creates the permissions boundary each workspace's roles carry, and bounds none of its own roles", () => {
     const policies = Object.values(resourcesOf(json, "aws_iam_policy")).map((p) => p.name).sort();
-    expect(policies).toEqual(["acme-dev-boundary", "acme-prod-boundary"]);
+    expect(policies).toEqual(["acme-dev-boundary"]);
     expect(Object.values(resourcesOf(json, "aws_iam_role")).every((r) => r.permissions_boundary === undefined)).toBe(true);
   });
 

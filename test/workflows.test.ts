@@ -2,9 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { GithubOidc } from "../modules/github-oidc";
-import { stateKey } from "../src/lib/backend";
-import { environments, synthConstruct } from "./helpers";
+import { Testing } from "cdktf";
+import { DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS, githubSubject } from "../modules/github-oidc";
+import { buildApp } from "../src/app";
+import { environments, synthStack } from "./helpers";
+import { decide } from "./iam-model";
 
 /** The parts of a GitHub Actions workflow these tests read. */
 interface Step {
@@ -180,11 +182,12 @@ describe("ci.yml plan", () => {
   it("plans every workspace, pull requests only, with the plan role and no GitHub environment", () => {
     expect(plan.strategy?.matrix?.workspace).toEqual(["dev", "prod"]);
     expect([...(plan.strategy?.matrix?.workspace as string[])].sort()).toEqual(workspaceNames);
-    // The plan role trusts the subject repo:OWNER/REPO:pull_request, which a job in an environment does not get.
+    // The plan roles trust pull-request subjects, which a job in an environment does not get.
     expect(plan.environment).toBeUndefined();
     expect(plan.if).toBe("github.event_name == 'pull_request'");
+    // Each workspace's account has its own plan role.
     expect(usesOf(plan, "aws-actions/configure-aws-credentials")[0].with).toMatchObject({
-      "role-to-assume": "${{ vars.AWS_PLAN_ROLE_ARN }}",
+      "role-to-assume": "${{ fromJSON(vars.AWS_PLAN_ROLE_ARNS)[matrix.workspace] }}",
       "aws-region": "${{ vars.AWS_REGION }}",
     });
   });
@@ -365,44 +368,49 @@ describe("supply chain and secrets", () => {
 });
 
 describe("workflows and the GithubOidc roles agree", () => {
-  // GitHub's subject claim: `environment:<name>` for a job in an environment, `pull_request` for a
-  // pull-request job without one, `ref:<ref>` otherwise.
-  const subjectOf = (job: Job, event: string, workspace?: string) => {
+  // The subject GitHub gives a job once the repository's subject template is GITHUB_SUBJECT_CLAIM_KEYS:
+  // its context (`environment:<name>`, `pull_request` or `ref:<ref>`), then the workflow file and the
+  // ref it ran from.
+  const subjectOf = (file: string, job: Job, event: string, ref: string, workspace?: string) => {
     const env = typeof job.environment === "object" ? job.environment.name : job.environment;
-    if (env) return `repo:acme-corp/platform:environment:${env.replace("${{ inputs.workspace }}", workspace ?? "")}`;
-    return event === "pull_request" ? "repo:acme-corp/platform:pull_request" : "repo:acme-corp/platform:ref:refs/heads/main";
+    const context = env ? `environment:${env.replace("${{ inputs.workspace }}", workspace ?? "")}` : event === "pull_request" ? "pull_request" : `ref:${ref}`;
+    return githubSubject({ owner: "acme-corp", name: "platform" }, context, file, ref);
   };
-  const envs = environments();
-  const { json } = synthConstruct(
-    (stack) =>
-      new GithubOidc(stack, "github", {
-        naming: { project: envs[0].project, environment: "bootstrap" },
-        region: envs[0].state.region,
-        accountId: envs[0].accountId,
-        repository: { owner: "acme-corp", name: "platform" },
-        workspaces: envs.map((e) => ({ name: e.name, stateBucket: e.state.bucket, lockTable: e.state.lockTable, stateKey: stateKey(e) })),
-      }),
+  const built = buildApp(environments(), Testing.app().outdir);
+  /** Every CI role of every account's bootstrap stack, by name (names repeat across accounts). */
+  const roles = built.bootstraps.flatMap((b) =>
+    Object.values(synthStack(b).json.resource.aws_iam_role).map((r) => ({ account: b.node.id, name: r.name as string, trust: JSON.parse(r.assume_role_policy) })),
   );
-  const trusted = (roleName: string): string[] => {
-    const role = Object.values(json.resource.aws_iam_role).find((r) => r.name === roleName)!;
-    return [JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]].flat();
-  };
-  const planRole = `${envs[0].project}-bootstrap-github-plan`;
-  const applyRole = (ws: string) => `${envs[0].project}-bootstrap-github-apply-${ws}`;
+  const admitted = (sub: string) =>
+    roles
+      .filter(
+        (r) =>
+          decide(r.trust.Statement, "sts:AssumeRoleWithWebIdentity", "*", {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": sub,
+          }) === "allow",
+      )
+      .map((r) => `${r.account}/${r.name}`)
+      .sort();
+  const accountOf = (ws: string) => `bootstrap-${built.workspaces.find((w) => w.config.name === ws)!.config.accountId}`;
 
-  it("the PR plan job's token fits the plan role and no apply role", () => {
-    const subject = subjectOf(ci.jobs.plan, "pull_request");
-    expect(trusted(planRole)).toContain(subject);
-    for (const ws of workspaceNames) expect(trusted(applyRole(ws))).not.toContain(subject);
+  it("the PR plan job's token fits every account's plan role and no apply role", () => {
+    const subject = subjectOf("ci.yml", ci.jobs.plan, "pull_request", "refs/pull/42/merge");
+    expect(admitted(subject)).toEqual(built.bootstraps.map((b) => `${b.node.id}/acme-bootstrap-github-plan`).sort());
   });
 
-  it("each apply job's token fits its own workspace's apply role only", () => {
+  it("each apply job's token fits its own workspace's apply role only, and only from main", () => {
     for (const ws of workspaceNames) {
-      for (const subject of [subjectOf(deploy.jobs[`apply-${ws}`], "push"), subjectOf(image.jobs.deploy, "workflow_dispatch", ws)]) {
-        expect(trusted(applyRole(ws))).toContain(subject);
-        expect(trusted(planRole)).not.toContain(subject);
-        for (const other of workspaceNames.filter((o) => o !== ws)) expect(trusted(applyRole(other))).not.toContain(subject);
-      }
+      const own = [`${accountOf(ws)}/acme-bootstrap-github-apply-${ws}`];
+      expect(admitted(subjectOf("deploy.yml", deploy.jobs[`apply-${ws}`], "push", "refs/heads/main"))).toEqual(own);
+      expect(admitted(subjectOf("image.yml", image.jobs.deploy, "workflow_dispatch", "refs/heads/main", ws))).toEqual(own);
+      // The same jobs dispatched from another branch get nothing.
+      expect(admitted(subjectOf("deploy.yml", deploy.jobs[`apply-${ws}`], "workflow_dispatch", "refs/heads/feature"))).toEqual([]);
+      expect(admitted(subjectOf("image.yml", image.jobs.deploy, "workflow_dispatch", "refs/heads/feature", ws))).toEqual([]);
     }
+  });
+
+  it("the apply workflows the roles trust are the ones that exist", () => {
+    for (const file of [...DEFAULT_APPLY_WORKFLOWS, ...DEFAULT_PLAN_WORKFLOWS]) expect(readdirSync(DIR)).toContain(file);
   });
 });
