@@ -37,12 +37,12 @@ function edit(dir: string, file: string, from: string, to: string): void {
 afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe("synth entry point", () => {
-  it("writes bootstrap, dev and prod stacks", () => {
+  it("writes a bootstrap stack per account, the organization stack, dev and prod", () => {
     const dir = copyOfApp();
     const result = synth(dir);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual(["bootstrap", "dev", "prod"]);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual(["bootstrap-111122223333", "bootstrap-444455556666", "dev", "organization", "prod"]);
     const dev = JSON.parse(readFileSync(join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8"));
     expect(dev.terraform.backend.s3.key).toBe("acme/dev/terraform.tfstate");
   });
@@ -69,7 +69,7 @@ describe("synth entry point", () => {
   it("never deletes Terraform state kept in a stack folder (bootstrap uses a local backend)", () => {
     const dir = copyOfApp();
     expect(synth(dir).status).toBe(0);
-    const bootstrap = join(dir, "cdktf.out", "stacks", "bootstrap");
+    const bootstrap = join(dir, "cdktf.out", "stacks", "bootstrap-111122223333");
     writeFileSync(join(bootstrap, "terraform.tfstate"), '{"version":4}');
     mkdirSync(join(bootstrap, ".terraform"));
     writeFileSync(join(bootstrap, ".terraform.lock.hcl"), "# lock");

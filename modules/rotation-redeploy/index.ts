@@ -13,8 +13,10 @@ import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/namin
 export interface RedeployedService {
   /** Short name, unique among the services: the state's name in the state machine (`web`, `worker-default`). */
   readonly name: string;
-  /** Name of the ECS cluster the service runs on. */
+  /** Name of the ECS cluster the service runs on (in the service's ARN, which the IAM policy lists). */
   readonly clusterName: string;
+  /** ARN of that cluster (what the state machine passes to UpdateService). */
+  readonly clusterArn: string;
   /** Name of the ECS service. */
   readonly serviceName: string;
 }
@@ -198,7 +200,10 @@ export class RotationRedeploy extends Construct {
                 [s.name]: {
                   Type: "Task",
                   Resource: `arn:${partition}:states:::aws-sdk:ecs:updateService`,
-                  Parameters: { Cluster: s.clusterName, Service: s.serviceName, ForceNewDeployment: true },
+                  // The cluster by ARN, which exists only once the cluster does: until then the
+                  // definition is unknown to a plan, which leaves it to CreateStateMachine's own
+                  // validation instead of calling ValidateStateMachineDefinition while planning.
+                  Parameters: { Cluster: s.clusterArn, Service: s.serviceName, ForceNewDeployment: true },
                   Retry: [{ ErrorEquals: ["States.ALL"], IntervalSeconds: 10, MaxAttempts: 5, BackoffRate: 2 }],
                   End: true,
                 },

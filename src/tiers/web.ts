@@ -83,7 +83,7 @@ export class WebTier {
       suppressPolicy(this.task.taskDefinition, "CKV_AWS_336", `${ctx.configFile} sets service.readonlyRootFilesystem = false`);
     }
     props.database.connect(svc.name, this.service.tasksSecurityGroup);
-    props.database.redeployOnRotation({ name: svc.name, clusterName: cluster.clusterName, serviceName: this.service.serviceName });
+    props.database.redeployOnRotation({ name: svc.name, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, serviceName: this.service.serviceName });
 
     ctx.monitoring.setLoadBalancer(OWNER, { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: this.service.targetGroup.arnSuffix });
     ctx.monitoring.addService(OWNER, {

@@ -70,7 +70,7 @@ export class WorkersTier {
       });
       const id = `worker-${spec.name}`;
       props.database.connect(id, worker.tasksSecurityGroup);
-      props.database.redeployOnRotation({ name: id, clusterName: cluster.clusterName, serviceName: worker.serviceName });
+      props.database.redeployOnRotation({ name: id, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, serviceName: worker.serviceName });
       ctx.monitoring.addService(OWNER, { name: id, clusterName: cluster.clusterName, serviceName: worker.serviceName, minRunning: spec.minCount });
       ctx.monitoring.addQueue(OWNER, { name: id, queueName: worker.queueName, deadLetterQueueName: worker.deadLetterQueueName });
       workers.set(spec.name, worker);
