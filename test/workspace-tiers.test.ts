@@ -117,7 +117,8 @@ describe("permissions boundary", () => {
     const roles = Object.values(resourcesOf(json, "aws_iam_role"));
     expect(roles.length).toBeGreaterThan(10);
     for (const role of roles) {
-      expect(role.permissions_boundary, role.name).toBe(`arn:aws:iam::123456789012:policy/acme-${name}-boundary`);
+      const account = name === "dev" ? "111122223333" : "444455556666";
+      expect(role.permissions_boundary, role.name).toBe(`arn:aws:iam::${account}:policy/acme-${name}-boundary`);
     }
   });
 
@@ -307,10 +308,11 @@ describe("operations: monitoring, audit, edge and backups", () => {
     expect(onlyResource(prod, "aws_backup_plan").rule).toEqual([expect.objectContaining({ lifecycle: { delete_after: 35 } })]);
   });
 
-  it("dev enables none of WAF, trail or backups (its config turns them off)", () => {
-    for (const type of ["aws_wafv2_web_acl", "aws_cloudtrail", "aws_backup_plan", "aws_acm_certificate"]) {
+  it("dev enables none of WAF, backups or HTTPS (its config turns them off), and keeps its own account's trail", () => {
+    for (const type of ["aws_wafv2_web_acl", "aws_backup_plan", "aws_acm_certificate"]) {
       expect(dev.resource[type], type).toBeUndefined();
     }
+    expect(onlyResource(dev, "aws_cloudtrail")).toMatchObject({ name: "acme-dev-trail", is_multi_region_trail: true });
   });
 
   it.each([

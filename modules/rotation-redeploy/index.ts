@@ -164,9 +164,6 @@ export class RotationRedeploy extends Construct {
     for (const service of props.services ?? []) {
       this.addService(service);
     }
-    this.node.addValidation({
-      validate: () => (this.services.length === 0 ? ["RotationRedeploy: no service registered; nothing would be redeployed"] : []),
-    });
   }
 
   /** Registers a service to redeploy after each rotation. */
@@ -186,6 +183,10 @@ export class RotationRedeploy extends Construct {
   }
 
   private definition(partition: string): string {
+    if (this.services.length === 0) {
+      // Raised when the stack is resolved, after every tier had its chance to register.
+      throw new Error("RotationRedeploy: no service registered; nothing would be redeployed");
+    }
     return JSON.stringify(
       {
         Comment: "Force a new deployment of every service that reads the rotated secret",

@@ -34,6 +34,25 @@ describe("DatabaseTier", () => {
     expect(onlyResource(provisioned.synth(), "aws_rds_cluster").serverlessv2_scaling_configuration).toBeUndefined();
   });
 
+  it("redeployOnRotation() redeploys the registered services after the managed secret rotates; with SSM credentials nothing rotates", () => {
+    const { tier, synth } = database();
+    expect(tier.rotationRedeploy).toBeUndefined();
+    const service = (name: string) => ({ name, clusterName: "acme-dev", clusterArn: "arn:aws:ecs:us-east-1:111122223333:cluster/acme-dev", serviceName: `acme-dev-${name}` });
+    tier.redeployOnRotation(service("web"));
+    tier.redeployOnRotation(service("worker-default"));
+    expect(tier.rotationRedeploy?.serviceNames).toEqual(["web", "worker-default"]);
+    const json = synth();
+    const cluster = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
+    const rule = onlyResource(json, "aws_cloudwatch_event_rule");
+    expect(JSON.parse(rule.event_pattern).resources).toEqual([`\${aws_rds_cluster.${cluster}.master_user_secret[0].secret_arn}`]);
+    expect(json.output?.rotation_redeploy_state_machine).toBeDefined();
+
+    const ssm = database({ mutate: (c) => (c.database.passwordSource = "ssm") });
+    ssm.tier.redeployOnRotation(service("web"));
+    expect(ssm.tier.rotationRedeploy).toBeUndefined();
+    expect(ssm.synth().resource.aws_sfn_state_machine).toBeUndefined();
+  });
+
   it("connect() admits a task group on the PostgreSQL port and opens its egress to the database, nothing wider", () => {
     const { ctx, tier, network, synth } = database();
     const tasks = new TaskSecurityGroup(ctx.scope, "reports-sg", { naming: ctx.naming, component: "reports", vpcId: network.network.vpcId, description: "Reports" });

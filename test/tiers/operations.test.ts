@@ -48,9 +48,9 @@ describe("OperationsTier", () => {
     );
   });
 
-  it("dev: no trail, no backups; prod: a trail and the database in the backup plan", () => {
+  it("dev: a trail, no backups; prod: a trail and the database in the backup plan", () => {
     const { json: dev } = operations();
-    expect(dev.resource.aws_cloudtrail).toBeUndefined();
+    expect(onlyResource(dev, "aws_cloudtrail").name).toBe("acme-dev-trail");
     expect(dev.resource.aws_backup_plan).toBeUndefined();
     const { json: prod } = operations({ environment: "prod" });
     expect(onlyResource(prod, "aws_cloudtrail").name).toBe("acme-prod-trail");
