@@ -38,6 +38,7 @@ const full: PlatformMonitoringProps = {
     { name: "acme-test-task-vacuum", scheduleGroup: "maintenance" },
   ],
   emrApplications: [{ name: "ingest", applicationId: "00fabc123def4567", applicationName: "acme-test-ingest" }],
+  stateMachines: [{ name: "redeploy", stateMachineArn: `arn:aws:states:eu-west-1:${TEST_ACCOUNT}:stateMachine:acme-test-redeploy`, ruleName: "acme-test-db-secret-rotated" }],
 };
 
 function monitoring(props: Partial<PlatformMonitoringProps> = {}, base: PlatformMonitoringProps = full) {
@@ -212,6 +213,8 @@ describe("PlatformMonitoring alarms (all)", () => {
       "acme-test-schedules-default-target-errors",
       "acme-test-schedules-maintenance-dropped",
       "acme-test-schedules-maintenance-target-errors",
+      "acme-test-sfn-redeploy-failed",
+      "acme-test-sfn-redeploy-not-started",
     ];
     expect(alarmNamesOf(json)).toEqual(expected);
     expect(construct.alarmNames).toEqual(expected);
@@ -240,10 +243,12 @@ describe("PlatformMonitoring alarms (all)", () => {
       "acme-test-schedules-maintenance-target-errors",
       "acme-test-schedules-maintenance-dropped",
       "acme-test-emr-ingest-failed-jobs",
+      "acme-test-sfn-redeploy-failed",
+      "acme-test-sfn-redeploy-not-started",
     ]);
     for (const a of alarms(json)) {
       const expected = events.has(a.alarm_name)
-        ? { evaluation_periods: 1, datapoints_to_alarm: 1, period: 300 }
+        ? { evaluation_periods: 1, datapoints_to_alarm: 1, period: a.metric_query ? undefined : 300 }
         : { evaluation_periods: 5, datapoints_to_alarm: 3, period: a.metric_query ? undefined : 60 };
       expect({ evaluation_periods: a.evaluation_periods, datapoints_to_alarm: a.datapoints_to_alarm, period: a.period }).toEqual(expected);
     }
@@ -507,6 +512,36 @@ describe("PlatformMonitoring queue, Lambda, schedule and EMR alarms", () => {
     });
   });
 
+  it("Step Functions: any failed, timed-out or aborted execution, and a rule that could not start the machine", () => {
+    const failed = alarmNamed(json, "acme-test-sfn-redeploy-failed");
+    const arn = `arn:aws:states:eu-west-1:${TEST_ACCOUNT}:stateMachine:acme-test-redeploy`;
+    expect(failed).toMatchObject({ threshold: 0, comparison_operator: "GreaterThanThreshold", treat_missing_data: "notBreaching" });
+    const queries = failed.metric_query as Array<Record<string, any>>;
+    expect(queries.filter((q) => q.metric).map((q) => [q.metric.namespace, q.metric.metric_name, q.metric.dimensions, q.metric.stat, q.return_data])).toEqual(
+      ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"].map((m) => ["AWS/States", m, { StateMachineArn: arn }, "Sum", false]),
+    );
+    expect(queries.find((q) => q.return_data)).toMatchObject({ expression: "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)" });
+    expect(metricOf(alarmNamed(json, "acme-test-sfn-redeploy-not-started"))).toEqual({
+      namespace: "AWS/Events",
+      metric_name: "FailedInvocations",
+      dimensions: { RuleName: "acme-test-db-secret-rotated" },
+      statistic: "Sum",
+      extended_statistic: undefined,
+      threshold: 0,
+      comparison_operator: "GreaterThanThreshold",
+      treat_missing_data: "notBreaching",
+    });
+  });
+
+  it("refuses a state machine given by name or a rule given by ARN", () => {
+    expect(() => monitoring({ stateMachines: [{ name: "x", stateMachineArn: "acme-test-redeploy", ruleName: "r" }] })).toThrow(
+      /stateMachines\[x\]\.stateMachineArn must be a state machine ARN/,
+    );
+    expect(() =>
+      monitoring({ stateMachines: [{ name: "x", stateMachineArn: `arn:aws:states:eu-west-1:${TEST_ACCOUNT}:stateMachine:m`, ruleName: "arn:aws:events:eu-west-1:1:rule/r" }] }),
+    ).toThrow(/stateMachines\[x\]\.ruleName must be an EventBridge rule name/);
+  });
+
   it("takes queue thresholds from props", () => {
     const { json: custom } = monitoring({ thresholds: { queueAgeSeconds: 300, deadLetterMessages: 5 } });
     expect(alarmNamed(custom, "acme-test-queue-default-oldest-message").threshold).toBe(300);
@@ -571,6 +606,7 @@ describe("PlatformMonitoring dashboard", () => {
       "## Lambda functions",
       "## Schedules (EventBridge Scheduler)",
       "## EMR Serverless",
+      "## Workflows (Step Functions)",
     ]);
   });
 
@@ -592,6 +628,7 @@ describe("PlatformMonitoring dashboard", () => {
     expect(widgetsFor("00fabc123def4567")).toHaveLength(1);
     expect(widgetsFor("default")).toHaveLength(1);
     expect(widgetsFor("maintenance")).toHaveLength(1);
+    expect(widgetsFor(`arn:aws:states:eu-west-1:${TEST_ACCOUNT}:stateMachine:acme-test-redeploy`)).toHaveLength(1);
     for (const w of metricWidgets) expect(w.properties.region).toBe("eu-west-1");
   });
 

@@ -10,6 +10,7 @@ import type {
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredService,
+  MonitoredStateMachine,
   MonitoringThresholds,
 } from "./types";
 
@@ -29,7 +30,8 @@ export type DashboardTier =
   | { readonly tier: "queues"; readonly queues: readonly MonitoredQueue[] }
   | { readonly tier: "functions"; readonly functions: readonly MonitoredFunction[] }
   | { readonly tier: "schedules"; readonly groups: ReadonlyArray<readonly [string, readonly string[]]> }
-  | { readonly tier: "emr"; readonly applications: readonly MonitoredEmrApplication[] };
+  | { readonly tier: "emr"; readonly applications: readonly MonitoredEmrApplication[] }
+  | { readonly tier: "workflows"; readonly stateMachines: readonly MonitoredStateMachine[] };
 
 export interface DashboardInput {
   /** `<project>-<env>`. */
@@ -76,6 +78,7 @@ const TIER_TITLES: Record<DashboardTier["tier"], string> = {
   functions: "Lambda functions",
   schedules: "Schedules (EventBridge Scheduler)",
   emr: "EMR Serverless",
+  workflows: "Workflows (Step Functions)",
 };
 
 function metric(namespace: string, name: string, dimensions: Record<string, string>, options: Record<string, unknown> = {}): MetricRow {
@@ -101,6 +104,8 @@ function tierHeader(tier: DashboardTier): string {
       return `Metrics are per schedule group: ${tier.groups.map(([group, names]) => `\`${group}\` (${names.join(", ")})`).join(", ")}`;
     case "emr":
       return tier.applications.map((a) => `\`${a.applicationName}\` (\`${a.applicationId}\`)`).join(", ");
+    case "workflows":
+      return tier.stateMachines.map((m) => `\`${m.stateMachineArn}\`, started by rule \`${m.ruleName}\``).join(", ");
   }
 }
 
@@ -247,6 +252,18 @@ function tierWidgets(tier: DashboardTier, t: Required<MonitoringThresholds>): Me
           title: `${a.name}: job runs`,
           stat: "Sum",
           metrics: ["SubmittedJobs", "RunningJobs", "SuccessJobs", "FailedJobs"].map((m) => metric("AWS/EMRServerless", m, dims)),
+        };
+      });
+    case "workflows":
+      return tier.stateMachines.map((m) => {
+        const dims = { StateMachineArn: m.stateMachineArn };
+        return {
+          title: `${m.name}: executions`,
+          stat: "Sum",
+          metrics: [
+            ...["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((name) => metric("AWS/States", name, dims)),
+            metric("AWS/Events", "FailedInvocations", { RuleName: m.ruleName }, { label: "Rule could not start it" }),
+          ],
         };
       });
   }

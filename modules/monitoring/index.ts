@@ -23,6 +23,7 @@ import type {
   MonitoredQueue,
   MonitoredSchedule,
   MonitoredService,
+  MonitoredStateMachine,
   MonitoringEvaluation,
   MonitoringThresholds,
 } from "./types";
@@ -59,6 +60,8 @@ export interface PlatformMonitoringProps {
   readonly schedules?: readonly MonitoredSchedule[];
   /** EMR Serverless applications. @default [] */
   readonly emrApplications?: readonly MonitoredEmrApplication[];
+  /** Step Functions state machines started by EventBridge rules. @default [] */
+  readonly stateMachines?: readonly MonitoredStateMachine[];
   /** Alarm thresholds. @default see {@link MonitoringThresholds} */
   readonly thresholds?: MonitoringThresholds;
   /** Percentile of the target-response-time alarm, `p50` to `p99.9`. @default "p99" */
@@ -90,7 +93,7 @@ export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeco
 export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
 export const DEFAULT_SCHEDULE_GROUP = "default";
 
-export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr";
+export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows";
 
 /** One alarm the module created, for runbooks and the README. */
 export interface PlatformAlarm {
@@ -292,12 +295,19 @@ function validate(props: PlatformMonitoringProps): void {
     checkIdentifier(`emrApplications[${a.name}].applicationId`, a.applicationId, /^[0-9a-z]{1,64}$/, "an EMR Serverless application id (not an ARN)");
     checkIdentifier(`emrApplications[${a.name}].applicationName`, a.applicationName, /^[A-Za-z0-9._/#-]{1,64}$/, "an EMR Serverless application name");
   }
+
+  const machines = props.stateMachines ?? [];
+  checkShortNames("stateMachines", machines);
+  for (const m of machines) {
+    checkIdentifier(`stateMachines[${m.name}].stateMachineArn`, m.stateMachineArn, /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, "a state machine ARN");
+    checkIdentifier(`stateMachines[${m.name}].ruleName`, m.ruleName, /^[.\-_A-Za-z0-9]{1,64}$/, "an EventBridge rule name (not an ARN)");
+  }
 }
 
 /**
  * Alerting and a dashboard for one environment: an SNS topic encrypted with its own KMS key that only
  * CloudWatch alarms of this environment may publish to, e-mail subscriptions, CloudWatch alarms per
- * tier (load balancer, ECS services, Aurora, queues, Lambda, schedules, EMR Serverless), each
+ * tier (load balancer, ECS services, Aurora, queues, Lambda, schedules, EMR Serverless, Step Functions), each
  * notifying the topic on ALARM and on OK, and one dashboard with the same metrics. It takes plain
  * identifiers, not constructs, so it depends on no other module.
  */
@@ -388,6 +398,10 @@ export class PlatformMonitoring extends Construct {
     if (props.emrApplications?.length) {
       for (const app of props.emrApplications) this.emrAlarms(app);
       tiers.push({ tier: "emr", applications: props.emrApplications });
+    }
+    if (props.stateMachines?.length) {
+      for (const machine of props.stateMachines) this.stateMachineAlarms(machine);
+      tiers.push({ tier: "workflows", stateMachines: props.stateMachines });
     }
 
     this.alarms = [...this.created].sort((a, b) => a.name.localeCompare(b.name));
@@ -698,6 +712,44 @@ export class PlatformMonitoring extends Construct {
         dimensions: { ApplicationId: a.applicationId, ApplicationName: a.applicationName },
         statistic: "Sum",
       },
+    });
+  }
+
+  // Step Functions started by a rule: the rule could not start it, or an execution failed.
+  private stateMachineAlarms(m: MonitoredStateMachine): void {
+    this.alarm({
+      component: `sfn-${m.name}-failed`,
+      tier: "workflows",
+      resource: m.name,
+      meaning: `An execution of the ${m.name} state machine failed, timed out or was aborted.`,
+      action: "Open the failed execution in the Step Functions console (its log group has the error) and repeat what it does by hand if needed.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // Published only when executions run.
+      treatMissingData: "notBreaching",
+      // ExecutionsFailed, ExecutionsTimedOut and ExecutionsAborted are published only when non-zero.
+      metricQuery: (period) => [
+        ...(["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] as const).map((metricName, i) => ({
+          id: `m${i}`,
+          metric: { namespace: "AWS/States", metricName, dimensions: { StateMachineArn: m.stateMachineArn }, period, stat: "Sum" },
+          returnData: false,
+        })),
+        { id: "unsuccessful", expression: "FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0)", label: "Unsuccessful executions", returnData: true },
+      ],
+    });
+    this.alarm({
+      component: `sfn-${m.name}-not-started`,
+      tier: "workflows",
+      resource: m.name,
+      meaning: `The EventBridge rule ${m.ruleName} matched an event but could not start the ${m.name} state machine.`,
+      action: "Check the rule target's role (states:StartExecution) and the state machine; the event is lost, so run the state machine by hand.",
+      profile: "events",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      // Published only when the rule matches.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: m.ruleName }, statistic: "Sum" },
     });
   }
 

@@ -8,10 +8,11 @@ import type {
   MonitoredQueue,
   MonitoredSchedule,
   MonitoredService,
+  MonitoredStateMachine,
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications";
+type Watched = "loadBalancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
 export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database">>> &
@@ -40,6 +41,7 @@ export class MonitoringRegistry {
   private readonly functions: MonitoredFunction[] = [];
   private readonly schedules: MonitoredSchedule[] = [];
   private readonly emrApplications: MonitoredEmrApplication[] = [];
+  private readonly stateMachines: MonitoredStateMachine[] = [];
   /** `<kind> "<name>"` -> owner. */
   private readonly owners = new Map<string, string>();
   private built?: PlatformMonitoring;
@@ -86,6 +88,12 @@ export class MonitoringRegistry {
     this.emrApplications.push(application);
   }
 
+  /** A state machine an EventBridge rule starts: unsuccessful-execution and not-started alarms. */
+  addStateMachine(owner: string, machine: MonitoredStateMachine): void {
+    this.claim(owner, "state machine", machine.name);
+    this.stateMachines.push(machine);
+  }
+
   /** Everything registered so far, each kind in registration order (copies). */
   registered(): MonitoredResources {
     return {
@@ -96,6 +104,7 @@ export class MonitoringRegistry {
       functions: [...this.functions],
       schedules: [...this.schedules],
       emrApplications: [...this.emrApplications],
+      stateMachines: [...this.stateMachines],
     };
   }
 

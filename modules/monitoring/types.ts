@@ -118,6 +118,19 @@ export interface MonitoredSchedule {
   readonly scheduleGroup?: string;
 }
 
+/**
+ * A Step Functions state machine started by an EventBridge rule (for example the redeploy after a
+ * credential rotation).
+ */
+export interface MonitoredStateMachine {
+  /** Short name used in alarm names (`sfn-<name>-...`). */
+  readonly name: string;
+  /** `StateMachineArn` dimension of the AWS/States execution metrics. */
+  readonly stateMachineArn: string;
+  /** `RuleName` dimension of the rule that starts it (AWS/Events `FailedInvocations`). */
+  readonly ruleName: string;
+}
+
 /** An EMR Serverless application. */
 export interface MonitoredEmrApplication {
   /** Short name used in alarm names (`emr-<name>-...`). */

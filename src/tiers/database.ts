@@ -102,6 +102,11 @@ export class DatabaseTier {
         secretArn,
         logRetentionDays: ctx.logRetentionDays,
       });
+      ctx.monitoring.addStateMachine(OWNER, {
+        name: "rotation-redeploy",
+        stateMachineArn: this.rotationRedeploy.stateMachineArn,
+        ruleName: this.rotationRedeploy.rule.name,
+      });
       ctx.output(OWNER, "rotation_redeploy_state_machine", this.rotationRedeploy.stateMachineArn, "State machine that redeploys the services after the database credentials rotate");
     }
     this.rotationRedeploy.addService(service);
