@@ -86,6 +86,7 @@ describe("environment schema", () => {
     ["a web service named migrate", (e: any) => (e.service.name = "migrate"), `${DEV}: service.name: "migrate" collides with a name the platform uses (migrate, ingest, worker-*, task-*)`],
     ["a reserved master user name", (e: any) => (e.database.masterUsername = "rdsadmin"), `${DEV}: database.masterUsername: "rdsadmin" is reserved by PostgreSQL or RDS`],
     ["reader autoscaling with a single instance", (e: any) => (e.database.readerAutoscaling = { minReaders: 1, maxReaders: 2 }), `${DEV}: database.readerAutoscaling: reader autoscaling needs instanceCount of at least 2 (a writer and a reader to scale from)`],
+    ["an engine upgrade kind that does not exist", (e: any) => (e.database.engineUpgrade = "patch"), `${DEV}: database.engineUpgrade: "patch" is not one of "none", "minor", "major"`],
     ["0 ACU on a version that cannot pause", (e: any) => Object.assign(e.database, { minCapacity: 0, engineVersion: "15.4" }), `${DEV}: database.minCapacity: 0 ACU needs Aurora PostgreSQL 16.3, 15.7, 14.12, 13.15 or later (engineVersion is 15.4)`],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);

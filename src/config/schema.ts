@@ -222,8 +222,10 @@ function scalesToZero(engineVersion: string): boolean {
 
 const database = z
   .object({
-    /** Pinned Aurora PostgreSQL version. */
+    /** Aurora PostgreSQL version a new cluster starts with; automatic minor upgrades move it on (README "Engine upgrades"). */
     engineVersion: z.string().regex(/^1[3-7]\.\d+$/, 'must be an Aurora PostgreSQL version such as "16.6"').default("16.6"),
+    /** "minor" or "major": the next apply upgrades the running cluster to engineVersion; set back to "none" afterwards. */
+    engineUpgrade: z.enum(["none", "minor", "major"]).default("none"),
     databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier").default("app"),
     masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a PostgreSQL identifier of at most 16 characters").default("app_admin"),
     /** Writer plus readers. */

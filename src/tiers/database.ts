@@ -36,6 +36,8 @@ export class DatabaseTier {
       dbSubnetGroupName: network.databaseSubnetGroupName,
       availabilityZones: props.availabilityZones,
       engineVersion: db.engineVersion,
+      applyEngineVersion: db.engineUpgrade !== "none",
+      allowMajorVersionUpgrade: db.engineUpgrade === "major",
       databaseName: db.databaseName,
       masterUsername: db.masterUsername,
       instanceCount: db.instanceCount,

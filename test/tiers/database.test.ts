@@ -34,6 +34,15 @@ describe("DatabaseTier", () => {
     expect(onlyResource(provisioned.synth(), "aws_rds_cluster").serverlessv2_scaling_configuration).toBeUndefined();
   });
 
+  it("passes database.engineUpgrade to the cluster: drift ignored by default, minor and major upgrades applied", () => {
+    const cluster = (engineUpgrade: "none" | "minor" | "major") =>
+      onlyResource(database({ mutate: (c) => Object.assign(c.database, { engineUpgrade, engineVersion: engineUpgrade === "major" ? "17.4" : "16.6" }) }).synth(), "aws_rds_cluster");
+    expect(cluster("none")).toMatchObject({ lifecycle: { ignore_changes: ["engine_version"] }, allow_major_version_upgrade: false });
+    expect(cluster("minor")).toMatchObject({ apply_immediately: true, allow_major_version_upgrade: false });
+    expect(cluster("minor").lifecycle).toBeUndefined();
+    expect(cluster("major")).toMatchObject({ engine_version: "17.4", apply_immediately: true, allow_major_version_upgrade: true });
+  });
+
   it("connect() admits a task group on the PostgreSQL port and opens its egress to the database, nothing wider", () => {
     const { ctx, tier, network, synth } = database();
     const tasks = new TaskSecurityGroup(ctx.scope, "reports-sg", { naming: ctx.naming, component: "reports", vpcId: network.network.vpcId, description: "Reports" });
