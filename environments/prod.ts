@@ -109,6 +109,9 @@ export const prod: EnvironmentInput = {
     cloudTrailRetentionDays: 365,
     waf: true,
     wafRateLimitPer5Minutes: 2000,
+    // The application takes uploads and form posts over 8 KB: count them instead of answering 403.
+    // WAF inspects only their first 8 KB, so the application validates sizes and content itself.
+    wafOversizeBodies: "count",
     backup: true,
     backupRetentionDays: 35,
   },

@@ -426,6 +426,14 @@ const operations = z
     /** WAF web ACL on the load balancer. */
     waf: z.boolean().default(true),
     wafRateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(2000),
+    /**
+     * Request bodies over 8 KB, which the common rule set's SizeRestrictions_BODY blocks (403).
+     * "block" (default): nothing larger reaches the application, and every body the other rules
+     * pass was inspected whole. "count": uploads and large posts work and are counted in the WAF
+     * metrics and logs, but WAF inspects only their first 8 KB (its fixed limit on a load balancer),
+     * so the application must validate what it accepts.
+     */
+    wafOversizeBodies: z.enum(["block", "count"]).default("block"),
     /** AWS Backup plan for the database. */
     backup: z.boolean().default(true),
     backupRetentionDays: z.number().int().min(1).max(36500).default(35),
