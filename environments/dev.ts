@@ -7,7 +7,8 @@ export const dev: EnvironmentInput = {
   stage: "development",
   accountId: "123456789012",
   region: "us-east-1",
-  availabilityZones: ["us-east-1a", "us-east-1b"],
+  // Zone IDs name the same zones in every account; EMR Serverless (the data pipeline) does not run in use1-az3.
+  availabilityZones: ["use1-az1", "use1-az2"],
   tags: {
     Owner: "platform-team",
     CostCenter: "cc-1001",

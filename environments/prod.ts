@@ -7,7 +7,8 @@ export const prod: EnvironmentInput = {
   stage: "production",
   accountId: "123456789012",
   region: "us-east-1",
-  availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+  // Zone IDs name the same zones in every account; EMR Serverless (the data pipeline) does not run in use1-az3.
+  availabilityZones: ["use1-az1", "use1-az2", "use1-az4"],
   tags: {
     Owner: "platform-team",
     CostCenter: "cc-2001",

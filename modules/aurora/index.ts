@@ -65,7 +65,9 @@ export interface AuroraPostgresProps {
   readonly dbSubnetGroupName: string;
   /**
    * Zones the instances are spread over, round-robin: instance `i` (0 is the writer) goes to zone
-   * `i % n`, so the writer and the first reader are in different zones.
+   * `i % n`, so the writer and the first reader are in different zones. Zone names, or references
+   * that resolve to them at apply time (`Network.databaseSubnetAvailabilityZones`, which works when
+   * the zones are configured by ID).
    */
   readonly availabilityZones: readonly string[];
   /**

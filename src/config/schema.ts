@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { notificationFilters } from "../../modules/data-pipeline";
+import { emrServerlessZonesProblem, notificationFilters } from "../../modules/data-pipeline";
 import { fargateSizeProblem } from "../../modules/ecs-task";
 import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
 import { scheduleProblem, timeZoneProblem } from "../lib/schedule";
 import { parseCidr } from "../lib/cidr";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
+import { isZoneId, zoneProblem } from "../lib/zones";
 
 export { LOG_RETENTION_DAYS };
 
@@ -480,7 +481,10 @@ export const environmentSchema = z
     /** The AWS account this workspace deploys to; the provider refuses any other account. */
     accountId: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
     region: regionName,
-    /** Explicit availability zones (no API lookup, so plans work offline). */
+    /**
+     * Explicit availability zones (no API lookup, so plans work offline): all zone IDs ("use1-az1",
+     * the same zone in every account) or all zone names ("us-east-1a", mapped per account).
+     */
     availabilityZones: z
       .array(z.string())
       .min(2, "at least 2 availability zones are needed for high availability")
@@ -532,20 +536,24 @@ export const environmentSchema = z
   .superRefine((env, ctx) => {
     const seenAz = new Set<string>();
     const regionValid = regionName.safeParse(env.region).success;
+    const zoneCount = env.availabilityZones.length;
+    let zonesValid = regionValid && zoneCount >= 2 && zoneCount <= MAX_AZS;
     env.availabilityZones.forEach((az, i) => {
-      // A zone is its region's name followed by one letter, e.g. us-east-1a.
-      if (regionValid && (!az.startsWith(env.region) || !/^[a-z]$/.test(az.slice(env.region.length)))) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["availabilityZones", i],
-          message: `"${az}" is not an availability zone of region ${env.region}`,
-        });
-      }
+      const problem = regionValid ? zoneProblem(env.region, az) : undefined;
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones", i], message: problem });
+      if (problem || seenAz.has(az)) zonesValid = false;
       if (seenAz.has(az)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones", i], message: `"${az}" is listed twice` });
       }
       seenAz.add(az);
     });
+    if (zonesValid && new Set(env.availabilityZones.map(isZoneId)).size > 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones"], message: "mixes zone names and zone IDs; list every zone the same way" });
+      zonesValid = false;
+    }
+    // Zone names cannot be checked offline in a region where EMR Serverless runs only in some zones.
+    const emrProblem = env.dataPipeline?.enabled && zonesValid ? emrServerlessZonesProblem(env.region, env.availabilityZones) : undefined;
+    if (emrProblem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones"], message: `the data pipeline: ${emrProblem}` });
     checkUniqueNames(env.ecr.repositories, ["ecr", "repositories"], ctx);
     checkUniqueNames(env.workers, ["workers"], ctx);
     // Physical names must not collide: workers own <name> and <name>-dlq queues, the pipeline owns

@@ -8,7 +8,7 @@ function database(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const { availabilityZones } = t.config;
   const network = new NetworkTier(t.ctx, { availabilityZones, network: t.config.network, ecr: t.config.ecr });
-  const tier = new DatabaseTier(t.ctx, { availabilityZones, database: t.config.database, network });
+  const tier = new DatabaseTier(t.ctx, { database: t.config.database, network });
   return { ...t, network, tier };
 }
 
@@ -32,6 +32,14 @@ describe("DatabaseTier", () => {
     const provisioned = database({ environment: "prod", mutate: (c) => (c.database.instanceClass = "db.r6g.large") });
     expect(provisioned.ctx.monitoring.registered().database).toMatchObject({ serverless: false, hasReaders: true });
     expect(onlyResource(provisioned.synth(), "aws_rds_cluster").serverlessv2_scaling_configuration).toBeUndefined();
+  });
+
+  it("places the instances in the database subnets' zones, read from the subnets (zones are configured by ID)", () => {
+    const json = database({ environment: "prod" }).synth();
+    const dbSubnets = Object.entries(resourcesOf(json, "aws_subnet")).filter(([, s]) => s.tags.Tier === "database");
+    const zones = Object.values(resourcesOf(json, "aws_rds_cluster_instance")).map((i) => i.availability_zone);
+    expect(zones).toEqual(dbSubnets.slice(0, 2).map(([id]) => ref("aws_subnet", id, "availability_zone")));
+    expect(dbSubnets.map(([, s]) => s.availability_zone_id)).toEqual(["use1-az1", "use1-az2", "use1-az4"]);
   });
 
   it("passes database.engineUpgrade to the cluster: drift ignored by default, minor and major upgrades applied", () => {
