@@ -8,7 +8,8 @@ export const dev: EnvironmentInput = {
   // Each workspace has an AWS account of its own (placeholder id; use yours).
   accountId: "111122223333",
   region: "us-east-1",
-  availabilityZones: ["us-east-1a", "us-east-1b"],
+  // Zone IDs name the same zones in every account; EMR Serverless (the data pipeline) does not run in use1-az3.
+  availabilityZones: ["use1-az1", "use1-az2"],
   tags: {
     Owner: "platform-team",
     CostCenter: "cc-1001",

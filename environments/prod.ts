@@ -8,7 +8,8 @@ export const prod: EnvironmentInput = {
   // Each workspace has an AWS account of its own (placeholder id; use yours).
   accountId: "444455556666",
   region: "us-east-1",
-  availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+  // Zone IDs name the same zones in every account; EMR Serverless (the data pipeline) does not run in use1-az3.
+  availabilityZones: ["use1-az1", "use1-az2", "use1-az4"],
   tags: {
     Owner: "platform-team",
     CostCenter: "cc-2001",
@@ -110,6 +111,9 @@ export const prod: EnvironmentInput = {
     cloudTrailRetentionDays: 365,
     waf: true,
     wafRateLimitPer5Minutes: 2000,
+    // The application takes uploads and form posts over 8 KB: count them instead of answering 403.
+    // WAF inspects only their first 8 KB, so the application validates sizes and content itself.
+    wafOversizeBodies: "count",
     backup: true,
     backupRetentionDays: 35,
   },

@@ -98,6 +98,27 @@ describe("AuroraPostgres cluster", () => {
     expect(cluster.kms_key_id).toBeUndefined();
   });
 
+  it("ignores engine_version drift from automatic minor upgrades, and applies it only on a deliberate upgrade", () => {
+    // Default: the version is where a new cluster starts; a running 16.8 never plans back to 16.6.
+    expect(cluster.lifecycle).toEqual({ ignore_changes: ["engine_version"] });
+    expect(cluster.apply_immediately).toBeUndefined();
+    expect(cluster.allow_major_version_upgrade).toBe(false);
+
+    const minor = onlyResource(aurora({ engineVersion: "16.8", applyEngineVersion: true }).json, "aws_rds_cluster");
+    expect(minor.lifecycle).toBeUndefined();
+    expect(minor).toMatchObject({ engine_version: "16.8", apply_immediately: true, allow_major_version_upgrade: false });
+
+    const major = aurora({ engineVersion: "17.4", applyEngineVersion: true, allowMajorVersionUpgrade: true }).json;
+    expect(onlyResource(major, "aws_rds_cluster")).toMatchObject({
+      engine_version: "17.4",
+      apply_immediately: true,
+      allow_major_version_upgrade: true,
+    });
+    expect(onlyResource(major, "aws_rds_cluster").lifecycle).toBeUndefined();
+    // The new family's group is created before the cluster moves to it.
+    expect(onlyResource(major, "aws_rds_cluster_parameter_group")).toMatchObject({ family: "aurora-postgresql17" });
+  });
+
   it("requires TLS through a cluster parameter group of the version's family", () => {
     const groupId = idOf(json, "aws_rds_cluster_parameter_group");
     expect(synth).toHaveResourceWithProperties(RdsClusterParameterGroup, {
@@ -217,12 +238,13 @@ describe("AuroraPostgres instances", () => {
       expect(instance).toMatchObject({
         cluster_identifier: ref("aws_rds_cluster", clusterId, "id"),
         engine: ref("aws_rds_cluster", clusterId, "engine"),
-        engine_version: ref("aws_rds_cluster", clusterId, "engine_version"),
         instance_class: "db.serverless",
         publicly_accessible: false,
         auto_minor_version_upgrade: true,
         db_subnet_group_name: "acme-test-database",
       });
+      // The instances run the cluster's version: only the cluster carries one.
+      expect(instance).not.toHaveProperty("engine_version");
     }
   });
 
@@ -503,6 +525,7 @@ describe("AuroraPostgres refuses invalid props", () => {
     ["max ACU below 1", { serverless: { minCapacity: 0, maxCapacity: 0.5 } }, /serverless.maxCapacity must be at least 1 ACU, got 0.5/],
     ["serverless config missing its capacities", { serverless: {} as never }, /serverless.minCapacity and serverless.maxCapacity are required numbers when instanceClass is db.serverless/],
     ["serverless config on a provisioned class", { instanceClass: "db.r6g.large", serverless: { minCapacity: 1, maxCapacity: 4 } }, /serverless scaling applies only to instanceClass db.serverless, not db.r6g.large/],
+    ["a major upgrade that would not be applied", { allowMajorVersionUpgrade: true }, /allowMajorVersionUpgrade needs applyEngineVersion/],
     ["an engine version without a minor", { engineVersion: "16" }, /engineVersion must be "major.minor" \(for example "16.6"\), got "16"/],
     ["a database name with a hyphen", { databaseName: "my-db" }, /databaseName must start with a letter/],
     ["a master user starting with a digit", { masterUsername: "1admin" }, /masterUsername must start with a letter/],

@@ -23,6 +23,17 @@ describe("environment schema", () => {
     expect(prod.network.natStrategy).toBe("per-az");
   });
 
+  it("accepts zones by ID, or by name where the data pipeline need not be checked", () => {
+    const accepts = (mutate: (e: Record<string, any>) => void) => expect(problems(mutate)).toEqual([]);
+    // use1-az3 is fine for the VPC as long as EMR Serverless keeps two zones it runs in.
+    accepts((e) => (e.availabilityZones = ["use1-az1", "use1-az3", "use1-az6"]));
+    // Zone names: without the pipeline, or in a region where EMR Serverless runs in every zone.
+    accepts((e) => Object.assign(e, { availabilityZones: ["us-east-1a", "us-east-1b"], dataPipeline: { ...e.dataPipeline, enabled: false } }));
+    accepts((e) => Object.assign(e, { region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b"] }));
+    accepts((e) => Object.assign(e, { region: "eu-west-1", availabilityZones: ["euw1-az1", "euw1-az3"] }));
+    accepts((e) => Object.assign(e, { region: "ap-southeast-2", availabilityZones: ["apse2-az1", "apse2-az2"] }));
+  });
+
   it.each([
     ["a malformed CIDR", (e: any) => (e.network.cidr = "10.10.0/16"), `${DEV}: network.cidr: "10.10.0/16" is not an IPv4 CIDR block (expected a.b.c.d/n)`],
     ["an octet above 255", (e: any) => (e.network.cidr = "10.300.0.0/16"), `${DEV}: network.cidr: "10.300.0.0/16" has an octet above 255`],
@@ -30,11 +41,17 @@ describe("environment schema", () => {
     ["a prefix narrower than /24", (e: any) => (e.network.cidr = "10.0.0.0/26"), `${DEV}: network.cidr: prefix /26 is outside the /16-/23 range the VPC layout supports`],
     ["a /24, whose subnets are too small for a load balancer", (e: any) => (e.network.cidr = "10.0.0.0/24"), `${DEV}: network.cidr: a /24 leaves /28 subnets, smaller than the /27 an Application Load Balancer needs; use /23 or larger`],
     ["host bits", (e: any) => (e.network.cidr = "10.10.1.0/16"), `${DEV}: network.cidr: "10.10.1.0/16" has host bits set (the network address is 10.10.0.0/16)`],
-    ["fewer than 2 AZs", (e: any) => (e.availabilityZones = ["us-east-1a"]), `${DEV}: availabilityZones: at least 2 availability zones are needed for high availability`],
-    ["more than 4 AZs", (e: any) => (e.availabilityZones = ["a", "b", "c", "d", "e"].map((z) => `us-east-1${z}`)), `${DEV}: availabilityZones: at most 4 availability zones fit the subnet layout`],
-    ["an AZ outside the region", (e: any) => (e.availabilityZones = ["us-east-1a", "eu-west-1b"]), `${DEV}: availabilityZones[1]: "eu-west-1b" is not an availability zone of region us-east-1`],
-    ["an AZ of a longer region name", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-11a"]), `${DEV}: availabilityZones[1]: "us-east-11a" is not an availability zone of region us-east-1`],
-    ["a duplicate AZ", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-1a"]), `${DEV}: availabilityZones[1]: "us-east-1a" is listed twice`],
+    ["fewer than 2 AZs", (e: any) => (e.availabilityZones = ["use1-az1"]), `${DEV}: availabilityZones: at least 2 availability zones are needed for high availability`],
+    ["more than 4 AZs", (e: any) => (e.availabilityZones = [1, 2, 4, 5, 6].map((n) => `use1-az${n}`)), `${DEV}: availabilityZones: at most 4 availability zones fit the subnet layout`],
+    ["a zone name outside the region", (e: any) => Object.assign(e, { availabilityZones: ["us-east-1a", "eu-west-1b"], dataPipeline: undefined }), `${DEV}: availabilityZones[1]: "eu-west-1b" is neither a zone name (us-east-1a) nor a zone ID (use1-az1) of region us-east-1`],
+    ["a zone name of a longer region name", (e: any) => Object.assign(e, { availabilityZones: ["us-east-1a", "us-east-11a"], dataPipeline: undefined }), `${DEV}: availabilityZones[1]: "us-east-11a" is neither a zone name (us-east-1a) nor a zone ID (use1-az1) of region us-east-1`],
+    ["a zone ID of another region", (e: any) => (e.availabilityZones = ["use1-az1", "euw1-az2"]), `${DEV}: availabilityZones[1]: "euw1-az2" is not a zone ID of region us-east-1 (those start with "use1-az")`],
+    ["a zone ID of a longer region name", (e: any) => (e.availabilityZones = ["use1-az1", "use11-az2"]), `${DEV}: availabilityZones[1]: "use11-az2" is not a zone ID of region us-east-1 (those start with "use1-az")`],
+    ["a malformed zone ID", (e: any) => (e.availabilityZones = ["use1-az1", "use1-az"]), `${DEV}: availabilityZones[1]: "use1-az" is neither a zone name (us-east-1a) nor a zone ID (use1-az1) of region us-east-1`],
+    ["zone names and zone IDs mixed", (e: any) => (e.availabilityZones = ["use1-az1", "us-east-1b"]), `${DEV}: availabilityZones: mixes zone names and zone IDs; list every zone the same way`],
+    ["a duplicate AZ", (e: any) => (e.availabilityZones = ["use1-az1", "use1-az1"]), `${DEV}: availabilityZones[1]: "use1-az1" is listed twice`],
+    ["zone names with the pipeline in a region where EMR Serverless runs in some zones only", (e: any) => (e.availabilityZones = ["us-east-1a", "us-east-1b"]), `${DEV}: availabilityZones: the data pipeline: EMR Serverless runs only in zones use1-az1, use1-az2, use1-az4, use1-az5, use1-az6 of us-east-1, and a zone name maps to a different zone in each account: list availabilityZones by zone ID (aws ec2 describe-availability-zones --query "AvailabilityZones[].[ZoneName,ZoneId]")`],
+    ["the pipeline left with one zone EMR Serverless runs in", (e: any) => (e.availabilityZones = ["use1-az1", "use1-az3"]), `${DEV}: availabilityZones: the data pipeline: EMR Serverless needs at least 2 zones it supports, and use1-az3 is not among use1-az1, use1-az2, use1-az4, use1-az5, use1-az6 (us-east-1)`],
     ["duplicate repository names", (e: any) => (e.ecr.repositories = [{ name: "web" }, { name: "web" }]), `${DEV}: ecr.repositories[1].name: duplicate name "web"`],
     ["an unknown NAT strategy", (e: any) => (e.network.natStrategy = "triple"), `${DEV}: network.natStrategy: "triple" is not one of "single", "per-az"`],
     ["a retention CloudWatch does not offer", (e: any) => (e.network.flowLogRetentionDays = 10), expect.stringMatching(/^environments\/dev\.ts: network\.flowLogRetentionDays: must be one of CloudWatch's retention periods \(1, 3, 5/)],
@@ -82,6 +99,7 @@ describe("environment schema", () => {
     ["the pipeline with SSM credentials", (e: any) => (e.database.passwordSource = "ssm"), `${DEV}: dataPipeline.enabled: the pipeline's Spark jobs read the Secrets Manager secret of database.passwordSource "managed"`],
     ["both a domain and a certificate", (e: any) => Object.assign(e, { domain: { name: "app.example.com", hostedZoneId: "Z123ABC" }, loadBalancer: { ...e.loadBalancer, certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0b7c5a3e-1111-2222-3333-444455556666" } }), `${DEV}: loadBalancer.certificateArn: set either domain (the platform issues the certificate) or loadBalancer.certificateArn, not both`],
     ["a hosted zone id that is not one", (e: any) => (e.domain = { name: "app.example.com", hostedZoneId: "zone-1" }), `${DEV}: domain.hostedZoneId: must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)`],
+    ["an oversize-body action WAF rules do not have", (e: any) => (e.operations.wafOversizeBodies = "allow"), `${DEV}: operations.wafOversizeBodies: "allow" is not one of "block", "count"`],
     ["an alert address that is not one", (e: any) => (e.operations.alertEmails = ["ops"]), `${DEV}: operations.alertEmails[0]: must be an e-mail address`],
     ["an unknown alarm threshold", (e: any) => (e.operations.thresholds = { cpuPercnt: 70 }), `${DEV}: operations.thresholds: unknown field(s) "cpuPercnt"`],
     ["overlapping pipeline prefixes", (e: any) => (e.dataPipeline.prefixes = ["incoming/", "incoming/orders/"]), expect.stringMatching(/^environments\/dev\.ts: dataPipeline\.prefixes: .*incoming\/.*incoming\/orders\//)],
@@ -90,6 +108,7 @@ describe("environment schema", () => {
     ["a web service named migrate", (e: any) => (e.service.name = "migrate"), `${DEV}: service.name: "migrate" collides with a name the platform uses (migrate, ingest, worker-*, task-*)`],
     ["a reserved master user name", (e: any) => (e.database.masterUsername = "rdsadmin"), `${DEV}: database.masterUsername: "rdsadmin" is reserved by PostgreSQL or RDS`],
     ["reader autoscaling with a single instance", (e: any) => (e.database.readerAutoscaling = { minReaders: 1, maxReaders: 2 }), `${DEV}: database.readerAutoscaling: reader autoscaling needs instanceCount of at least 2 (a writer and a reader to scale from)`],
+    ["an engine upgrade kind that does not exist", (e: any) => (e.database.engineUpgrade = "patch"), `${DEV}: database.engineUpgrade: "patch" is not one of "none", "minor", "major"`],
     ["0 ACU on a version that cannot pause", (e: any) => Object.assign(e.database, { minCapacity: 0, engineVersion: "15.4" }), `${DEV}: database.minCapacity: 0 ACU needs Aurora PostgreSQL 16.3, 15.7, 14.12, 13.15 or later (engineVersion is 15.4)`],
   ])("refuses %s with one line naming file and field", (_what, mutate, expected) => {
     expect(problems(mutate)).toEqual([expected]);
@@ -99,7 +118,7 @@ describe("environment schema", () => {
     const lines = problems((e) => {
       e.network.cidr = "10.0.0.0/8";
       e.network.natStrategy = "none";
-      e.availabilityZones = ["us-east-1a"];
+      e.availabilityZones = ["use1-az1"];
     });
     expect(lines).toHaveLength(3);
     for (const line of lines) {

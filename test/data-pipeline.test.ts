@@ -676,9 +676,18 @@ describe("DataPipeline refuses invalid props", () => {
     ["no subnets", { subnetIds: [] }, /subnetIds must list at least one private subnet/],
     ["an idle timeout of 0", { autoStopIdleMinutes: 0 }, /autoStopIdleMinutes must be a whole number from 1 to 10080, got 0/],
     ["a missing secret", { databaseSecretArn: "" }, /databaseSecretArn is required/],
+    ["a subnet in a zone EMR Serverless does not run in", { subnetIds: ["subnet-aaaa", "subnet-bbbb", "subnet-cccc"], subnetZones: ["use1-az1", "use1-az3", "use1-az4"] }, /subnetZones: EMR Serverless does not run in use1-az3 \(us-east-1\); leave those subnets out/],
+    ["one supported zone", { subnetIds: ["subnet-aaaa"], subnetZones: ["use1-az1"] }, /subnetZones: EMR Serverless needs at least 2 zones it supports/],
+    ["zone names in a region where EMR Serverless is limited", { subnetZones: ["us-east-1a", "us-east-1b"] }, /subnetZones: EMR Serverless runs only in zones use1-az1, use1-az2, use1-az4, use1-az5, use1-az6 of us-east-1/],
+    ["zones not matching the subnets", { subnetZones: ["use1-az1"] }, /subnetZones lists 1 zones for 2 subnetIds/],
   ])("refuses %s", (_, overrides, message) => {
     expect(() => pipeline(overrides)).toThrow(message);
     expect(() => pipeline(overrides)).toThrow(/^DataPipeline: /);
+  });
+
+  it("accepts subnets in zones EMR Serverless runs in, and zone names where it runs everywhere", () => {
+    expect(() => pipeline({ subnetZones: ["use1-az1", "use1-az6"] })).not.toThrow();
+    expect(() => pipeline({ region: "eu-west-1", subnetZones: ["eu-west-1a", "eu-west-1b"] })).not.toThrow();
   });
 
   it("accepts the boundary values", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cidrSubnet, formatCidr, parseCidr } from "../src/lib/cidr";
 import { partitionOf } from "../src/lib/iam";
+import { isZoneId, zoneIdPrefix, zoneKey, zoneProblem } from "../src/lib/zones";
 import { physicalName } from "../src/lib/naming";
 
 describe("physicalName", () => {
@@ -46,5 +47,30 @@ describe("partitionOf", () => {
     expect(partitionOf("us-east-1")).toBe("aws");
     expect(partitionOf("cn-north-1")).toBe("aws-cn");
     expect(partitionOf("us-gov-west-1")).toBe("aws-us-gov");
+  });
+});
+
+describe("zones", () => {
+  it("derives the zone ID prefix of a region", () => {
+    expect(["us-east-1", "eu-west-1", "ap-southeast-2", "ap-northeast-1", "ca-central-1", "sa-east-1", "us-gov-west-1", "eu-north-1"].map(zoneIdPrefix)).toEqual([
+      "use1",
+      "euw1",
+      "apse2",
+      "apne1",
+      "cac1",
+      "sae1",
+      "usgw1",
+      "eun1",
+    ]);
+    expect(zoneIdPrefix("us-iso-east-1")).toBeUndefined();
+  });
+
+  it("tells zone IDs from names and keys a zone ID by its position", () => {
+    expect(isZoneId("use1-az1")).toBe(true);
+    expect(isZoneId("us-east-1a")).toBe(false);
+    expect(zoneProblem("us-east-1", "use1-az6")).toBeUndefined();
+    expect(zoneProblem("us-east-1", "us-east-1f")).toBeUndefined();
+    expect(zoneKey("us-east-1", "use1-az4", 2)).toBe("us-east-1c");
+    expect(zoneKey("us-east-1", "us-east-1d", 0)).toBe("us-east-1d");
   });
 });

@@ -87,7 +87,7 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
   it("spreads three subnet tiers over the configured AZs", () => {
     const subnets = Object.values(resourcesOf(json, "aws_subnet"));
     expect(subnets).toHaveLength(3 * config.availabilityZones.length);
-    expect(new Set(subnets.map((s) => s.availability_zone))).toEqual(new Set(config.availabilityZones));
+    expect(new Set(subnets.map((s) => s.availability_zone_id))).toEqual(new Set(config.availabilityZones));
     expect(onlyResource(json, "aws_vpc").cidr_block).toBe(config.network.cidr);
   });
 

@@ -2,6 +2,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { TerraformOutput } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { Network, subnetCidr, type NetworkProps } from "../modules/vpc";
 import { TEST_ACCOUNT, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
@@ -195,5 +196,48 @@ describe("Network", () => {
 
   it("refuses fewer than two availability zones", () => {
     expect(() => network({ availabilityZones: ["eu-west-1a"] })).toThrow(/needs 2 to 4 zones, got 1/);
+  });
+
+  it.each([
+    ["a zone of another region", ["eu-west-1a", "us-east-1b"], /^Network: availabilityZones: "us-east-1b" is neither a zone name \(eu-west-1a\) nor a zone ID \(euw1-az1\) of region eu-west-1$/],
+    ["a zone ID of another region", ["euw1-az1", "use1-az2"], /^Network: availabilityZones: "use1-az2" is not a zone ID of region eu-west-1 \(those start with "euw1-az"\)$/],
+    ["names and IDs mixed", ["euw1-az1", "eu-west-1b"], /^Network: availabilityZones mixes zone names and zone IDs \(euw1-az1, eu-west-1b\); use one form$/],
+    ["a duplicate zone", ["euw1-az1", "euw1-az1"], /^Network: availabilityZones has duplicates: euw1-az1, euw1-az1$/],
+  ])("refuses %s", (_what, availabilityZones, message) => {
+    expect(() => network({ availabilityZones })).toThrow(message);
+  });
+});
+
+describe("Network with zones given by ID", () => {
+  const byId = network({ availabilityZones: ["euw1-az2", "euw1-az3", "euw1-az1"] }).json;
+  const byName = network().json;
+
+  it("sets availability_zone_id on every subnet and leaves availability_zone to AWS", () => {
+    const subnets = Object.values(resourcesOf(byId, "aws_subnet"));
+    const byTag = Object.fromEntries(subnets.map((s) => [s.tags.Name, s]));
+    expect(byTag["acme-test-public-euw1-az2"]).toMatchObject({ cidr_block: "10.0.0.0/20", availability_zone_id: "euw1-az2" });
+    expect(byTag["acme-test-private-euw1-az3"]).toMatchObject({ cidr_block: "10.0.80.0/20", availability_zone_id: "euw1-az3" });
+    expect(byTag["acme-test-database-euw1-az1"]).toMatchObject({ cidr_block: "10.0.160.0/20", availability_zone_id: "euw1-az1" });
+    for (const subnet of subnets) expect(subnet).not.toHaveProperty("availability_zone");
+    for (const subnet of Object.values(resourcesOf(byName, "aws_subnet"))) expect(subnet).not.toHaveProperty("availability_zone_id");
+  });
+
+  it("keeps every address of the same layout by zone name: switching <region>a, b, c to their IDs replaces nothing", () => {
+    const addresses = (json: SynthJson) => Object.entries(json.resource).flatMap(([type, items]) => Object.keys(items).map((id) => `${type}.${id}`)).sort();
+    expect(addresses(byId)).toEqual(addresses(byName));
+    // Same address, same CIDR: only availability_zone becomes computed (and the Name tag shows the ID).
+    const cidrs = (json: SynthJson) => Object.fromEntries(Object.entries(resourcesOf(json, "aws_subnet")).map(([id, s]) => [id, s.cidr_block]));
+    expect(cidrs(byId)).toEqual(cidrs(byName));
+  });
+
+  it("gives the database subnets' zones as references that resolve at apply time", () => {
+    let zones: string[] = [];
+    const { json } = synthConstruct((stack) => {
+      const net = new Network(stack, "network", { ...base, availabilityZones: ["euw1-az2", "euw1-az3"] });
+      zones = net.databaseSubnetAvailabilityZones;
+      new TerraformOutput(stack, "zones", { value: zones });
+    });
+    const database = Object.entries(resourcesOf(json, "aws_subnet")).filter(([, s]) => s.tags.Tier === "database").map(([id]) => id);
+    expect(json.output?.zones.value).toEqual(database.map((id) => ref("aws_subnet", id, "availability_zone")));
   });
 });

@@ -65,18 +65,30 @@ export interface AuroraPostgresProps {
   readonly dbSubnetGroupName: string;
   /**
    * Zones the instances are spread over, round-robin: instance `i` (0 is the writer) goes to zone
-   * `i % n`, so the writer and the first reader are in different zones.
+   * `i % n`, so the writer and the first reader are in different zones. Zone names, or references
+   * that resolve to them at apply time (`Network.databaseSubnetAvailabilityZones`, which works when
+   * the zones are configured by ID).
    */
   readonly availabilityZones: readonly string[];
   /**
-   * Aurora PostgreSQL engine version, `major.minor`. The cluster parameter group family is derived
-   * from the major version (`aurora-postgresql<major>`). Automatic minor upgrades are on, so after
-   * RDS upgrades the cluster, raise this to the running version (Terraform cannot downgrade).
+   * Aurora PostgreSQL engine version, `major.minor`: the version a new cluster is created with. The
+   * cluster parameter group family is derived from its major version (`aurora-postgresql<major>`).
+   * Automatic minor upgrades stay on, so the running cluster moves past this version; Terraform
+   * ignores that difference (see {@link applyEngineVersion}), and this value is then the oldest
+   * version the cluster can be running.
    * @default "16.6"
    */
   readonly engineVersion?: string;
   /**
-   * Allow a change of `engineVersion` to a new major version to be applied.
+   * Make Terraform move the running cluster to `engineVersion`, applied immediately: a deliberate
+   * upgrade (a minor one, or a major one with `allowMajorVersionUpgrade`). Off, the cluster's
+   * `engine_version` is in `lifecycle.ignore_changes`, so an automatic minor upgrade never makes a
+   * plan try to go back (RDS refuses downgrades). Turn it off again once the upgrade is applied.
+   * @default false
+   */
+  readonly applyEngineVersion?: boolean;
+  /**
+   * Allow `applyEngineVersion` to move the cluster to a new major version.
    * @default false
    */
   readonly allowMajorVersionUpgrade?: boolean;
@@ -297,6 +309,11 @@ export class AuroraPostgres extends Construct {
     if (props.readerAutoscaling) {
       validateReaderAutoscaling(props.readerAutoscaling);
     }
+    const applyEngineVersion = props.applyEngineVersion ?? false;
+    const allowMajorVersionUpgrade = props.allowMajorVersionUpgrade ?? false;
+    if (allowMajorVersionUpgrade && !applyEngineVersion) {
+      fail("allowMajorVersionUpgrade needs applyEngineVersion: otherwise changes of engineVersion are ignored and no upgrade happens");
+    }
 
     const dbName = (component: string) => physicalName(naming, component, { maxLength: NAME_LIMITS.dbIdentifier });
     const clusterIdentifier = dbName("db");
@@ -353,7 +370,10 @@ export class AuroraPostgres extends Construct {
       engine: "aurora-postgresql",
       engineMode: "provisioned",
       engineVersion,
-      allowMajorVersionUpgrade: props.allowMajorVersionUpgrade ?? false,
+      allowMajorVersionUpgrade,
+      // A deliberate upgrade is applied now, not in the maintenance window: a major upgrade also
+      // swaps the parameter group, and the old group can only be deleted once the cluster left it.
+      applyImmediately: applyEngineVersion ? true : undefined,
       databaseName,
       masterUsername,
       manageMasterUserPassword: passwordSource === "managed" ? true : undefined,
@@ -378,6 +398,17 @@ export class AuroraPostgres extends Construct {
         ? { minCapacity: serverless.minCapacity, maxCapacity: serverless.maxCapacity }
         : undefined,
       dependsOn: [this.logGroup],
+      // Why ignore_changes, checked against aws_rds_cluster in AWS provider 5.100
+      // (internal/service/rds/cluster.go, compareActualEngineVersion): on read the provider keeps
+      // the configured engine_version only when the running version equals it or extends it after a
+      // "." (configured "16", running "16.8"); otherwise it stores the running version, so a pinned
+      // "16.6" shows a diff to 16.6 after RDS upgraded the cluster to 16.8, and RDS refuses that
+      // downgrade on every apply. A major-only version ("16") hides the diff, but the provider's
+      // update sends engine_version with every other ModifyDBCluster whenever it differs from
+      // engine_version_actual (its retry of deferred upgrades), so unrelated changes would ask RDS
+      // for version "16". With ignore_changes the planned value is the refreshed state, which equals
+      // the running version, so no apply asks for a version change unless applyEngineVersion is on.
+      lifecycle: applyEngineVersion ? undefined : { ignoreChanges: ["engine_version"] },
     });
     this.clusterIdentifier = this.cluster.id;
     this.clusterArn = this.cluster.arn;
@@ -391,7 +422,9 @@ export class AuroraPostgres extends Construct {
         clusterIdentifier: this.cluster.id,
         instanceClass,
         engine: this.cluster.engine,
-        engineVersion: this.cluster.engineVersion,
+        // No engine_version: "Amazon Aurora: Not applicable. The version number of the database
+        // engine to be used by the DB instance is managed by the DB cluster" (CreateDBInstance,
+        // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
         availabilityZone: instanceAvailabilityZone(azs, i),
         dbSubnetGroupName: props.dbSubnetGroupName,
         promotionTier: i === 0 ? 0 : Math.min(i, 15),

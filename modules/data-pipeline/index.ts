@@ -22,8 +22,10 @@ import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/namin
 import { REPO_ROOT } from "../../src/lib/paths";
 import { SecureBucket } from "../s3-bucket";
 import { handlerBundle, LAMBDA_RUNTIME } from "./bundle";
+import { emrServerlessSupportsZone, emrServerlessZonesProblem } from "./zones";
 
 export { buildHandlerBundle, handlerBundle, LAMBDA_RUNTIME, ESBUILD_TARGET, type LambdaBundle } from "./bundle";
+export * from "./zones";
 
 /** The reference Spark job shipped with the module. */
 export const JOB_SCRIPT_PATH = join(REPO_ROOT, "modules", "data-pipeline", "job", "ingest.py");
@@ -62,6 +64,13 @@ export interface DataPipelineProps {
   readonly vpcId: string;
   /** Private subnets for the Spark workers (they need a route to S3 and, for the default driver download, to the internet). */
   readonly subnetIds: readonly string[];
+  /**
+   * The zone (name or zone ID) of each subnet in `subnetIds`, in the same order. Given, the module
+   * refuses a subnet in a zone EMR Serverless does not run in, and fewer than 2 zones it runs in
+   * (see `EMR_SERVERLESS_ZONE_IDS`).
+   * @default not checked
+   */
+  readonly subnetZones?: readonly string[];
   /** Security group of the database: the workers' only egress besides HTTPS. */
   readonly databaseSecurityGroupId: string;
   /** Writer endpoint of the Aurora PostgreSQL cluster. */
@@ -252,6 +261,17 @@ export class DataPipeline extends Construct {
     this.filters = notificationFilters(prefixes, props.suffixes);
     if (props.subnetIds.length === 0) {
       fail("subnetIds must list at least one private subnet for the Spark workers");
+    }
+    if (props.subnetZones) {
+      if (props.subnetZones.length !== props.subnetIds.length) {
+        fail(`subnetZones lists ${props.subnetZones.length} zones for ${props.subnetIds.length} subnetIds; give the zone of each subnet`);
+      }
+      const unsupported = props.subnetZones.filter((zone) => emrServerlessSupportsZone(props.region, zone) === false);
+      if (unsupported.length > 0) {
+        fail(`subnetZones: EMR Serverless does not run in ${unsupported.join(", ")} (${props.region}); leave those subnets out`);
+      }
+      const problem = emrServerlessZonesProblem(props.region, props.subnetZones);
+      if (problem) fail(`subnetZones: ${problem}`);
     }
     const databasePort = props.databasePort ?? 5432;
     checkInteger("databasePort", databasePort, 1, 65535);

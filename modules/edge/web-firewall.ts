@@ -24,6 +24,15 @@ export const MANAGED_RULE_GROUPS = [
   "AWSManagedRulesSQLiRuleSet",
 ] as const;
 
+/**
+ * The rule of `AWSManagedRulesCommonRuleSet` that blocks request bodies over 8 KB (8,192 bytes), the
+ * most of a body WAF inspects behind an Application Load Balancer. Sources:
+ * https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html and
+ * https://docs.aws.amazon.com/waf/latest/APIReference/API_Body.html ("For Application Load Balancer
+ * and AWS AppSync, the limit is fixed at 8 KB").
+ */
+export const OVERSIZE_BODY_RULE = "SizeRestrictions_BODY";
+
 /** Smallest and largest request limit WAF accepts for a rate-based rule (per 5-minute window). */
 const RATE_LIMIT = { min: 10, max: 2_000_000_000 } as const;
 
@@ -46,7 +55,7 @@ export interface WebFirewallProps {
   readonly logRetentionDays?: number;
   /**
    * Rules of `AWSManagedRulesCommonRuleSet` that only count instead of block, for example
-   * `SizeRestrictions_BODY` when the application accepts request bodies over 8 KB.
+   * {@link OVERSIZE_BODY_RULE} when the application accepts request bodies over 8 KB.
    * @default [] (every rule blocks)
    */
   readonly commonRuleSetCountOnly?: readonly string[];

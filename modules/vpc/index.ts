@@ -17,6 +17,7 @@ import { Construct } from "constructs";
 import { cidrSubnet, formatCidr, parseCidr } from "../../src/lib/cidr";
 import { partitionOf, policyDocument, serviceTrustPolicy } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+import { isZoneId, zoneKey, zoneProblem } from "../../src/lib/zones";
 
 /** `single`: one NAT gateway shared by every AZ. `per-az`: one per AZ, so an AZ outage cannot cut egress. */
 export type NatStrategy = "single" | "per-az";
@@ -54,7 +55,12 @@ export interface NetworkProps {
   readonly region: string;
   /** IPv4 CIDR of the VPC, /16 to /24. */
   readonly cidr: string;
-  /** Availability zones to spread every tier across (2 to 4). */
+  /**
+   * Availability zones to spread every tier across (2 to 4), all by zone name (`us-east-1a`) or all
+   * by zone ID (`use1-az1`, the same zone in every account). Subnets of zones given by ID set
+   * `availability_zone_id`, and their `availability_zone` is known after apply. Per-zone resources
+   * are keyed by `zoneKey()` (a zone ID by its position), so their addresses do not depend on the form.
+   */
   readonly availabilityZones: readonly string[];
   /** NAT gateway layout for the private tier's egress. @default "per-az" */
   readonly natStrategy?: NatStrategy;
@@ -78,6 +84,13 @@ export class Network extends Construct {
   readonly publicSubnetIds: string[];
   readonly privateSubnetIds: string[];
   readonly databaseSubnetIds: string[];
+  /** The zones as configured (names or IDs), in the order of the subnet lists. */
+  readonly availabilityZones: readonly string[];
+  /**
+   * The zone name of each database subnet, in zone order: a reference to the subnet's
+   * `availability_zone`, so it resolves at apply time when zones are given by ID.
+   */
+  readonly databaseSubnetAvailabilityZones: string[];
   readonly databaseSubnetGroupName: string;
   /** Private route tables, in AZ order (one when `natStrategy` is `single`). */
   readonly privateRouteTableIds: string[];
@@ -94,6 +107,19 @@ export class Network extends Construct {
     if (azs.length < 2 || azs.length > SUBNET_SLOTS_PER_TIER) {
       throw new Error(`Network: availabilityZones needs 2 to ${SUBNET_SLOTS_PER_TIER} zones, got ${azs.length}`);
     }
+    for (const az of azs) {
+      const problem = zoneProblem(props.region, az);
+      if (problem) throw new Error(`Network: availabilityZones: ${problem}`);
+    }
+    if (new Set(azs).size !== azs.length) {
+      throw new Error(`Network: availabilityZones has duplicates: ${azs.join(", ")}`);
+    }
+    if (new Set(azs.map(isZoneId)).size > 1) {
+      throw new Error(`Network: availabilityZones mixes zone names and zone IDs (${azs.join(", ")}); use one form`);
+    }
+    this.availabilityZones = azs;
+    // Construct ids (Terraform addresses) use the zone's key; Name tags show the zone as configured.
+    const keys = azs.map((az, i) => zoneKey(props.region, az, i));
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidr,
@@ -110,9 +136,9 @@ export class Network extends Construct {
     const subnets = (tier: SubnetTier) =>
       azs.map(
         (az, i) =>
-          new Subnet(this, `${tier}-${az}`, {
+          new Subnet(this, `${tier}-${keys[i]}`, {
             vpcId: this.vpc.id,
-            availabilityZone: az,
+            ...(isZoneId(az) ? { availabilityZoneId: az } : { availabilityZone: az }),
             cidrBlock: subnetCidr(props.cidr, tier, i),
             mapPublicIpOnLaunch: false,
             tags: { ...tagName(`${tier}-${az}`), Tier: tier },
@@ -124,6 +150,7 @@ export class Network extends Construct {
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
     this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+    this.databaseSubnetAvailabilityZones = databaseSubnets.map((s) => s.availabilityZone);
 
     // Public tier: default route to the internet gateway.
     const igw = new InternetGateway(this, "igw", { vpcId: this.vpc.id, tags: tagName("igw") });
@@ -134,14 +161,16 @@ export class Network extends Construct {
       gatewayId: igw.id,
     });
     publicSubnets.forEach((subnet, i) => {
-      new RouteTableAssociation(this, `public-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id });
+      new RouteTableAssociation(this, `public-rta-${keys[i]}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id });
     });
 
     // Private tier: NAT gateway(s) in the public subnets, one route table per NAT.
-    const natAzs = natStrategy === "single" ? azs.slice(0, 1) : azs;
+    const natCount = natStrategy === "single" ? 1 : azs.length;
+    const natAzs = azs.slice(0, natCount);
+    const natKeys = keys.slice(0, natCount);
     const natGateways = natAzs.map((az, i) => {
-      const eip = new Eip(this, `nat-eip-${az}`, { domain: "vpc", tags: tagName(`nat-${az}`) });
-      return new NatGateway(this, `nat-${az}`, {
+      const eip = new Eip(this, `nat-eip-${natKeys[i]}`, { domain: "vpc", tags: tagName(`nat-${az}`) });
+      return new NatGateway(this, `nat-${natKeys[i]}`, {
         allocationId: eip.allocationId,
         subnetId: publicSubnets[i].id,
         connectivityType: "public",
@@ -151,8 +180,9 @@ export class Network extends Construct {
     });
     this.natGatewayIds = natGateways.map((n) => n.id);
     const privateRouteTables = natGateways.map((nat, i) => {
-      const suffix = natStrategy === "single" ? "private" : `private-${natAzs[i]}`;
-      const table = new RouteTable(this, `${suffix}-rt`, { vpcId: this.vpc.id, tags: tagName(suffix) });
+      const suffix = natStrategy === "single" ? "private" : `private-${natKeys[i]}`;
+      const tag = natStrategy === "single" ? "private" : `private-${natAzs[i]}`;
+      const table = new RouteTable(this, `${suffix}-rt`, { vpcId: this.vpc.id, tags: tagName(tag) });
       new Route(this, `${suffix}-default-route`, {
         routeTableId: table.id,
         destinationCidrBlock: "0.0.0.0/0",
@@ -163,13 +193,13 @@ export class Network extends Construct {
     this.privateRouteTableIds = privateRouteTables.map((t) => t.id);
     privateSubnets.forEach((subnet, i) => {
       const table = natStrategy === "single" ? privateRouteTables[0] : privateRouteTables[i];
-      new RouteTableAssociation(this, `private-rta-${azs[i]}`, { subnetId: subnet.id, routeTableId: table.id });
+      new RouteTableAssociation(this, `private-rta-${keys[i]}`, { subnetId: subnet.id, routeTableId: table.id });
     });
 
     // Database tier: isolated, with no route beyond the VPC.
     const databaseRouteTable = new RouteTable(this, "database-rt", { vpcId: this.vpc.id, tags: tagName("database") });
     databaseSubnets.forEach((subnet, i) => {
-      new RouteTableAssociation(this, `database-rta-${azs[i]}`, {
+      new RouteTableAssociation(this, `database-rta-${keys[i]}`, {
         subnetId: subnet.id,
         routeTableId: databaseRouteTable.id,
       });

@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { notificationFilters } from "../../modules/data-pipeline";
+import { emrServerlessZonesProblem, notificationFilters } from "../../modules/data-pipeline";
 import { fargateSizeProblem } from "../../modules/ecs-task";
 import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
 import { scheduleProblem, timeZoneProblem } from "../lib/schedule";
 import { parseCidr } from "../lib/cidr";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
+import { isZoneId, zoneProblem } from "../lib/zones";
 
 export { LOG_RETENTION_DAYS };
 
@@ -224,8 +225,10 @@ function scalesToZero(engineVersion: string): boolean {
 
 const database = z
   .object({
-    /** Pinned Aurora PostgreSQL version. */
+    /** Aurora PostgreSQL version a new cluster starts with; automatic minor upgrades move it on (README "Engine upgrades"). */
     engineVersion: z.string().regex(/^1[3-7]\.\d+$/, 'must be an Aurora PostgreSQL version such as "16.6"').default("16.6"),
+    /** "minor" or "major": the next apply upgrades the running cluster to engineVersion; set back to "none" afterwards. */
+    engineUpgrade: z.enum(["none", "minor", "major"]).default("none"),
     databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "must be a PostgreSQL identifier").default("app"),
     masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "must be a PostgreSQL identifier of at most 16 characters").default("app_admin"),
     /** Writer plus readers. */
@@ -426,6 +429,14 @@ const operations = z
     /** WAF web ACL on the load balancer. */
     waf: z.boolean().default(true),
     wafRateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(2000),
+    /**
+     * Request bodies over 8 KB, which the common rule set's SizeRestrictions_BODY blocks (403).
+     * "block" (default): nothing larger reaches the application, and every body the other rules
+     * pass was inspected whole. "count": uploads and large posts work and are counted in the WAF
+     * metrics and logs, but WAF inspects only their first 8 KB (its fixed limit on a load balancer),
+     * so the application must validate what it accepts.
+     */
+    wafOversizeBodies: z.enum(["block", "count"]).default("block"),
     /** AWS Backup plan for the database. */
     backup: z.boolean().default(true),
     backupRetentionDays: z.number().int().min(1).max(36500).default(35),
@@ -500,7 +511,10 @@ export const environmentSchema = z
      */
     sharesAccountWith: z.array(identifier("environment name", 12)).default([]),
     region: regionName,
-    /** Explicit availability zones (no API lookup, so plans work offline). */
+    /**
+     * Explicit availability zones (no API lookup, so plans work offline): all zone IDs ("use1-az1",
+     * the same zone in every account) or all zone names ("us-east-1a", mapped per account).
+     */
     availabilityZones: z
       .array(z.string())
       .min(2, "at least 2 availability zones are needed for high availability")
@@ -557,15 +571,12 @@ export const environmentSchema = z
   .superRefine((env, ctx) => {
     const seenAz = new Set<string>();
     const regionValid = regionName.safeParse(env.region).success;
+    const zoneCount = env.availabilityZones.length;
+    let zonesValid = regionValid && zoneCount >= 2 && zoneCount <= MAX_AZS;
     env.availabilityZones.forEach((az, i) => {
-      // A zone is its region's name followed by one letter, e.g. us-east-1a.
-      if (regionValid && (!az.startsWith(env.region) || !/^[a-z]$/.test(az.slice(env.region.length)))) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ["availabilityZones", i],
-          message: `"${az}" is not an availability zone of region ${env.region}`,
-        });
-      }
+      const problem = regionValid ? zoneProblem(env.region, az) : undefined;
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones", i], message: problem });
+      if (problem || seenAz.has(az)) zonesValid = false;
       if (seenAz.has(az)) {
         ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones", i], message: `"${az}" is listed twice` });
       }
@@ -583,6 +594,13 @@ export const environmentSchema = z
         message: "is the organization's management account, which resource control policies do not cover; deploy workspaces to member accounts",
       });
     }
+    if (zonesValid && new Set(env.availabilityZones.map(isZoneId)).size > 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones"], message: "mixes zone names and zone IDs; list every zone the same way" });
+      zonesValid = false;
+    }
+    // Zone names cannot be checked offline in a region where EMR Serverless runs only in some zones.
+    const emrProblem = env.dataPipeline?.enabled && zonesValid ? emrServerlessZonesProblem(env.region, env.availabilityZones) : undefined;
+    if (emrProblem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["availabilityZones"], message: `the data pipeline: ${emrProblem}` });
     checkUniqueNames(env.ecr.repositories, ["ecr", "repositories"], ctx);
     checkUniqueNames(env.workers, ["workers"], ctx);
     // Physical names must not collide: workers own <name> and <name>-dlq queues, the pipeline owns

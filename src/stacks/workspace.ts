@@ -47,14 +47,14 @@ export class WorkspaceStack extends TerraformStack {
     const { availabilityZones } = config;
 
     const network = (this.network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr }));
-    const database = (this.database = new DatabaseTier(ctx, { availabilityZones, database: config.database, network }));
+    const database = (this.database = new DatabaseTier(ctx, { database: config.database, network }));
     const compute = (this.compute = new ComputeTier(ctx, { service: config.service, migrateCommand: config.database.migrateCommand, network, database }));
     const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
     const web = (this.web = new WebTier(ctx, { service: config.service, network, database, compute, edge }));
     this.workers = new WorkersTier(ctx, { workers: config.workers, producers: [web], network, database, compute });
     this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
     if (config.dataPipeline?.enabled) {
-      this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, network, database });
+      this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
     }
     this.operations = new OperationsTier(ctx, { operations: config.operations, database });
   }

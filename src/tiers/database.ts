@@ -7,11 +7,9 @@ import type { NetworkTier } from "./network";
 
 /** The config slices the database tier reads, and the tiers it builds on. */
 export interface DatabaseTierProps {
-  /** `availabilityZones`: instances are spread over them in order. */
-  readonly availabilityZones: EnvironmentConfig["availabilityZones"];
   /** `database`: engine, size, protection and credentials of the Aurora cluster. */
   readonly database: EnvironmentConfig["database"];
-  /** The VPC and its isolated database subnet group. */
+  /** The VPC, its isolated database subnet group, and the zones of those subnets (instances are spread over them in order). */
   readonly network: NetworkTier;
 }
 
@@ -40,8 +38,11 @@ export class DatabaseTier {
       naming: ctx.naming,
       vpcId: network.vpcId,
       dbSubnetGroupName: network.databaseSubnetGroupName,
-      availabilityZones: props.availabilityZones,
+      // References to the subnets' zones: they resolve at apply time when zones are given by ID.
+      availabilityZones: network.databaseSubnetAvailabilityZones,
       engineVersion: db.engineVersion,
+      applyEngineVersion: db.engineUpgrade !== "none",
+      allowMajorVersionUpgrade: db.engineUpgrade === "major",
       databaseName: db.databaseName,
       masterUsername: db.masterUsername,
       instanceCount: db.instanceCount,

@@ -1,6 +1,6 @@
 import { Lazy } from "cdktf";
 import { PublicLoadBalancer } from "../../modules/ecs-alb";
-import { HttpsEndpoint, WebFirewall } from "../../modules/edge";
+import { HttpsEndpoint, OVERSIZE_BODY_RULE, WebFirewall } from "../../modules/edge";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
@@ -12,8 +12,8 @@ export interface EdgeTierProps {
   readonly loadBalancer: EnvironmentConfig["loadBalancer"];
   /** `domain`: with it, the platform issues the certificate and points the name at the load balancer. @default HTTP only (or `loadBalancer.certificateArn`) */
   readonly domain?: EnvironmentConfig["domain"];
-  /** `operations.waf` and `operations.wafRateLimitPer5Minutes`: the web ACL in front of the load balancer. */
-  readonly firewall: Pick<EnvironmentConfig["operations"], "waf" | "wafRateLimitPer5Minutes">;
+  /** `operations.waf`, `operations.wafRateLimitPer5Minutes` and `operations.wafOversizeBodies`: the web ACL in front of the load balancer. */
+  readonly firewall: Pick<EnvironmentConfig["operations"], "waf" | "wafRateLimitPer5Minutes" | "wafOversizeBodies">;
   /** The VPC and its public subnets. */
   readonly network: NetworkTier;
 }
@@ -72,6 +72,7 @@ export class EdgeTier {
         region: ctx.region,
         loadBalancerArn: loadBalancer.loadBalancer.arn,
         rateLimitPer5Minutes: props.firewall.wafRateLimitPer5Minutes,
+        commonRuleSetCountOnly: props.firewall.wafOversizeBodies === "count" ? [OVERSIZE_BODY_RULE] : [],
         logRetentionDays: ctx.logRetentionDays,
       });
     }

@@ -1,4 +1,4 @@
-import { DataPipeline } from "../../modules/data-pipeline";
+import { DataPipeline, emrServerlessSupportsZone, emrServerlessZonesProblem } from "../../modules/data-pipeline";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
@@ -9,7 +9,9 @@ import type { NetworkTier } from "./network";
 export interface PipelineTierProps {
   /** `dataPipeline`: filters, batching, concurrency and EMR capacity of the ingestion pipeline; only built when `enabled`. */
   readonly dataPipeline: NonNullable<EnvironmentConfig["dataPipeline"]>;
-  /** The VPC and its private subnets. */
+  /** `availabilityZones`: the Spark workers get the private subnets of the zones EMR Serverless runs in. */
+  readonly availabilityZones: EnvironmentConfig["availabilityZones"];
+  /** The VPC and its private subnets (in the order of `availabilityZones`). */
   readonly network: NetworkTier;
   /** The database: its connection settings and `connect()`. */
   readonly database: DatabaseTier;
@@ -20,6 +22,7 @@ const OWNER = "PipelineTier";
 /**
  * Pipeline: the ingestion pipeline (modules/data-pipeline): landing bucket -> SQS -> Lambda ->
  * EMR Serverless Spark job -> the database, with the job's security group admitted to PostgreSQL.
+ * The Spark workers get only the private subnets of zones EMR Serverless runs in.
  * Registers the ingest queue, the function and the EMR application with the monitoring. Outputs:
  * `data_pipeline`.
  */
@@ -34,12 +37,19 @@ export class PipelineTier {
     if (!db.secretArn) {
       throw new Error(`${OWNER}: the Spark jobs read the database credentials from Secrets Manager; dataPipeline needs database.passwordSource "managed"`);
     }
+    // The schema refuses zones EMR Serverless cannot use; a config that reached here with them is a bug.
+    const zonesProblem = emrServerlessZonesProblem(ctx.region, props.availabilityZones);
+    if (zonesProblem) throw new Error(`${OWNER}: ${zonesProblem}`);
+    const emrSubnets = props.availabilityZones.flatMap((zone, i) =>
+      emrServerlessSupportsZone(ctx.region, zone) ? [{ zone, subnetId: network.privateSubnetIds[i] }] : [],
+    );
     const pipeline = new DataPipeline(ctx.scope, "pipeline", {
       naming: ctx.naming,
       region: ctx.region,
       accountId: ctx.accountId,
       vpcId: network.vpcId,
-      subnetIds: network.privateSubnetIds,
+      subnetIds: emrSubnets.map((s) => s.subnetId),
+      subnetZones: emrSubnets.map((s) => s.zone),
       databaseSecurityGroupId: db.securityGroupId,
       databaseHost: db.writerEndpoint,
       databasePort: db.port,

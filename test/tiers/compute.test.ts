@@ -8,7 +8,7 @@ function compute(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const { availabilityZones } = t.config;
   const network = new NetworkTier(t.ctx, { availabilityZones, network: t.config.network, ecr: t.config.ecr });
-  const database = new DatabaseTier(t.ctx, { availabilityZones, database: t.config.database, network });
+  const database = new DatabaseTier(t.ctx, { database: t.config.database, network });
   const tier = new ComputeTier(t.ctx, { service: t.config.service, migrateCommand: t.config.database.migrateCommand, network, database });
   return { ...t, tier, json: t.synth() };
 }

@@ -8,7 +8,7 @@ function database(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const { availabilityZones } = t.config;
   const network = new NetworkTier(t.ctx, { availabilityZones, network: t.config.network, ecr: t.config.ecr });
-  const tier = new DatabaseTier(t.ctx, { availabilityZones, database: t.config.database, network });
+  const tier = new DatabaseTier(t.ctx, { database: t.config.database, network });
   return { ...t, network, tier };
 }
 
@@ -51,6 +51,23 @@ describe("DatabaseTier", () => {
     ssm.tier.redeployOnRotation(service("web"));
     expect(ssm.tier.rotationRedeploy).toBeUndefined();
     expect(ssm.synth().resource.aws_sfn_state_machine).toBeUndefined();
+  });
+
+  it("places the instances in the database subnets' zones, read from the subnets (zones are configured by ID)", () => {
+    const json = database({ environment: "prod" }).synth();
+    const dbSubnets = Object.entries(resourcesOf(json, "aws_subnet")).filter(([, s]) => s.tags.Tier === "database");
+    const zones = Object.values(resourcesOf(json, "aws_rds_cluster_instance")).map((i) => i.availability_zone);
+    expect(zones).toEqual(dbSubnets.slice(0, 2).map(([id]) => ref("aws_subnet", id, "availability_zone")));
+    expect(dbSubnets.map(([, s]) => s.availability_zone_id)).toEqual(["use1-az1", "use1-az2", "use1-az4"]);
+  });
+
+  it("passes database.engineUpgrade to the cluster: drift ignored by default, minor and major upgrades applied", () => {
+    const cluster = (engineUpgrade: "none" | "minor" | "major") =>
+      onlyResource(database({ mutate: (c) => Object.assign(c.database, { engineUpgrade, engineVersion: engineUpgrade === "major" ? "17.4" : "16.6" }) }).synth(), "aws_rds_cluster");
+    expect(cluster("none")).toMatchObject({ lifecycle: { ignore_changes: ["engine_version"] }, allow_major_version_upgrade: false });
+    expect(cluster("minor")).toMatchObject({ apply_immediately: true, allow_major_version_upgrade: false });
+    expect(cluster("minor").lifecycle).toBeUndefined();
+    expect(cluster("major")).toMatchObject({ engine_version: "17.4", apply_immediately: true, allow_major_version_upgrade: true });
   });
 
   it("connect() admits a task group on the PostgreSQL port and opens its egress to the database, nothing wider", () => {

@@ -40,6 +40,22 @@ describe("EdgeTier", () => {
     expect(association.resource_arn).toBe(ref("aws_lb", albId, "arn"));
   });
 
+  it("operations.wafOversizeBodies: bodies over 8 KB are blocked by default and only counted with \"count\" (prod)", () => {
+    const overrides = (mutate?: (c: any) => void) => {
+      const { json } = edge({ environment: "prod", mutate });
+      const rules = onlyResource(json, "aws_wafv2_web_acl").rule as Array<{ name: string; statement: any }>;
+      const common = rules.find((r) => r.name === "AWSManagedRulesCommonRuleSet")!;
+      return common.statement.managed_rule_group_statement.rule_action_override;
+    };
+    expect(overrides()).toEqual([{ name: "SizeRestrictions_BODY", action_to_use: { count: {} } }]);
+    expect(overrides((c) => (c.operations.wafOversizeBodies = "block"))).toBeUndefined();
+    // Dev runs no WAF; turned on, it keeps the default and blocks.
+    const dev = edge({ mutate: (c) => (c.operations.waf = true) });
+    expect(dev.config.operations.wafOversizeBodies).toBe("block");
+    const devCommon = (onlyResource(dev.json, "aws_wafv2_web_acl").rule as Array<{ name: string; statement: any }>).find((r) => r.name === "AWSManagedRulesCommonRuleSet")!;
+    expect(devCommon.statement.managed_rule_group_statement).toEqual({ name: "AWSManagedRulesCommonRuleSet", vendor_name: "AWS" });
+  });
+
   it("uses a given certificate without a domain", () => {
     const cert = "arn:aws:acm:us-east-1:123456789012:certificate/0b8fd2a4-5f7d-4f3c-9a1e-1c2d3e4f5a6b";
     const { json } = edge({ mutate: (c) => (c.loadBalancer.certificateArn = cert) });

@@ -5,7 +5,7 @@ import { foundationTiers, ref, resolved, resourcesOf, securityGroupRef, testCont
 function pipeline(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const { network, database } = foundationTiers(t.ctx, t.config);
-  const build = () => new PipelineTier(t.ctx, { dataPipeline: t.config.dataPipeline!, network, database });
+  const build = () => new PipelineTier(t.ctx, { dataPipeline: t.config.dataPipeline!, availabilityZones: t.config.availabilityZones, network, database });
   return { ...t, build };
 }
 
@@ -40,6 +40,27 @@ describe("PipelineTier", () => {
       "ingest_queue_url",
       "landing_bucket",
     ]);
+  });
+
+  it("gives the Spark workers only the private subnets of zones EMR Serverless runs in", () => {
+    const emrSubnets = (options: Parameters<typeof testContext>[0]) => {
+      const t = pipeline(options);
+      t.build();
+      const json = t.synth();
+      const app = Object.values(resourcesOf(json, "aws_emrserverless_application"))[0];
+      const zoneOf = Object.fromEntries(Object.entries(resourcesOf(json, "aws_subnet")).map(([id, s]) => [ref("aws_subnet", id, "id"), `${s.tags.Tier}:${s.availability_zone_id}`]));
+      return app.network_configuration.subnet_ids.map((id: string) => zoneOf[id]);
+    };
+    expect(emrSubnets({ environment: "prod" })).toEqual(["private:use1-az1", "private:use1-az2", "private:use1-az4"]);
+    expect(emrSubnets({ environment: "prod", mutate: (c) => (c.availabilityZones = ["use1-az1", "use1-az3", "use1-az6"]) })).toEqual([
+      "private:use1-az1",
+      "private:use1-az6",
+    ]);
+  });
+
+  it("refuses zones that leave EMR Serverless fewer than two, naming the tier", () => {
+    const t = pipeline({ mutate: (c) => (c.availabilityZones = ["use1-az1", "use1-az3"]) });
+    expect(t.build).toThrow(/^PipelineTier: EMR Serverless needs at least 2 zones it supports, and use1-az3 is not among/);
   });
 
   it("refuses credentials the Spark jobs cannot read, in one line naming the tier", () => {
