@@ -31,7 +31,7 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
   const workspaces = environments.map((config) => new WorkspaceStack(app, config));
   const [first] = environments;
   const organization = first?.organization
-    ? new OrganizationStack(app, { organization: first.organization, project: first.project, region: first.region })
+    ? new OrganizationStack(app, { organization: first.organization, project: first.project, region: first.region, github: first.github })
     : undefined;
   // The state backends are held to production rules: every workspace depends on it.
   const stacks = [

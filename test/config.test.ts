@@ -60,6 +60,7 @@ describe("environment schema", () => {
     ["an organization id that is not one", (e: any) => (e.organization.id = "org-1"), `${DEV}: organization.id: must be an AWS Organizations id such as o-a1b2c3d4e5`],
     ["an organization without targets", (e: any) => (e.organization.targetIds = []), `${DEV}: organization.targetIds: attach the policy to at least one root, organizational unit or account`],
     ["a policy target that is not one", (e: any) => (e.organization.targetIds = ["root"]), `${DEV}: organization.targetIds[0]: must be a root (r-...), an organizational unit (ou-...) or an account id`],
+    ["a GitHub provider ARN (one account's)", (e: any) => (e.github.existingProviderArn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"), `${DEV}: github.existingProviderArn: replaced by existingProviderAccounts: list the accounts whose GitHub OIDC provider exists (each account's ARN is derived)`],
     ["a repository id that is not a number", (e: any) => (e.github.immutableIds = { owner: 1, repository: -2 }), `${DEV}: github.immutableIds.repository: Number must be greater than 0`],
     ["an upper-case bucket name", (e: any) => (e.state.bucket = "Acme-State"), `${DEV}: state.bucket: S3 bucket names use lower-case letters, digits, dots and hyphens`],
     ["a missing owner tag", (e: any) => delete e.tags.Owner, `${DEV}: tags.Owner: Required`],

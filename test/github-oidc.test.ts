@@ -200,11 +200,19 @@ describe("GithubOidc", () => {
         { Sid: "LockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: [lock("dev"), lock("prod")] },
         { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: [TABLE_ARN] },
         {
-          Sid: "LockItems",
+          Sid: "ReadLockItems",
           Effect: "Allow",
-          Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+          Action: "dynamodb:GetItem",
           Resource: [TABLE_ARN],
           Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...lockItems("dev"), ...lockItems("prod")] } },
+        },
+        {
+          Sid: "WriteLockItems",
+          Effect: "Allow",
+          Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+          Resource: [TABLE_ARN],
+          // Locks only: a plan never writes state, so never a state digest.
+          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [lockItems("dev")[0], lockItems("prod")[0]] } },
         },
       ],
     });
@@ -228,14 +236,48 @@ describe("GithubOidc", () => {
       { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: lock("dev") },
       { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: [TABLE_ARN] },
       {
-        Sid: "LockItems",
+        Sid: "ReadLockItems",
         Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Action: "dynamodb:GetItem",
+        Resource: [TABLE_ARN],
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": lockItems("dev") } },
+      },
+      {
+        Sid: "WriteLockItems",
+        Effect: "Allow",
+        Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
         Resource: [TABLE_ARN],
         Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": lockItems("dev") } },
       },
     ]);
     expect(JSON.stringify(allows)).not.toContain("/prod/");
+  });
+
+  it("lets the plan role take locks but never write a state digest", () => {
+    const policy = inlinePolicy(json, "acme-bootstrap-github-plan", "terraform-state").Statement;
+    for (const ws of ["dev", "prod"]) {
+      const [lockId, digest] = lockItems(ws);
+      expect(decide(policy, "dynamodb:PutItem", TABLE_ARN, { "dynamodb:LeadingKeys": [lockId] })).toBe("allow");
+      expect(decide(policy, "dynamodb:GetItem", TABLE_ARN, { "dynamodb:LeadingKeys": [digest] })).toBe("allow");
+      expect(decide(policy, "dynamodb:PutItem", TABLE_ARN, { "dynamodb:LeadingKeys": [digest] })).toBe("implicit-deny");
+      expect(decide(policy, "dynamodb:DeleteItem", TABLE_ARN, { "dynamodb:LeadingKeys": [digest] })).toBe("implicit-deny");
+    }
+  });
+
+  it("keeps an apply role off other workspaces' lock items even with PowerUserAccess attached", () => {
+    // PowerUserAccess: every action but IAM, Organizations and Account, on every resource.
+    const powerUser = { Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" };
+    const policy = [powerUser, ...inlinePolicy(json, "acme-bootstrap-github-apply-dev", "terraform-state").Statement];
+    for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Query"]) {
+      for (const item of lockItems("dev")) expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("allow");
+      for (const item of lockItems("prod")) expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("deny");
+    }
+    expect(decide(policy, "dynamodb:BatchWriteItem", TABLE_ARN, { "dynamodb:LeadingKeys": [lockItems("dev")[0], lockItems("prod")[0]] })).toBe("deny");
+    expect(decide(policy, "dynamodb:Scan", TABLE_ARN)).toBe("deny");
+    expect(decide(policy, "dynamodb:PartiQLUpdate", TABLE_ARN)).toBe("deny");
+    expect(decide(policy, "dynamodb:DescribeTable", TABLE_ARN)).toBe("allow");
+    // Other tables of the account stay governed by the deploy policies alone.
+    expect(decide(policy, "dynamodb:Scan", `arn:aws:dynamodb:us-east-1:${TEST_ACCOUNT}:table/acme-dev-sessions`)).toBe("allow");
   });
 
   it("lets an apply role take and release its own lock items only, never another workspace's", () => {
@@ -245,12 +287,12 @@ describe("GithubOidc", () => {
         expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("allow");
       }
       for (const item of [...lockItems("prod"), `${BUCKET}/acme/other/terraform.tfstate`]) {
-        expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("implicit-deny");
+        expect(decide(policy, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("deny");
       }
     }
     expect(decide(policy, "dynamodb:DescribeTable", TABLE_ARN)).toBe("allow");
     // Actions that read many items are not granted at all.
-    expect(decide(policy, "dynamodb:Scan", TABLE_ARN)).toBe("implicit-deny");
+    expect(decide(policy, "dynamodb:Scan", TABLE_ARN)).toBe("deny");
     expect(decide(policy, "dynamodb:BatchWriteItem", TABLE_ARN, { "dynamodb:LeadingKeys": lockItems("dev") })).toBe("implicit-deny");
   });
 
@@ -603,7 +645,7 @@ describe("GithubOidc options", () => {
 
     const gov = build({ region: "us-gov-west-1" }).json;
     expect(attachedTo(gov, "acme-bootstrap-github-plan")).toEqual(["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"]);
-    expect(statement(inlinePolicy(gov, "acme-bootstrap-github-plan", "terraform-state"), "LockItems").Resource).toEqual([
+    expect(statement(inlinePolicy(gov, "acme-bootstrap-github-plan", "terraform-state"), "ReadLockItems").Resource).toEqual([
       `arn:aws-us-gov:dynamodb:us-gov-west-1:${TEST_ACCOUNT}:table/${TABLE}`,
     ]);
   });

@@ -1,10 +1,12 @@
 /**
- * A small model of IAM policy evaluation, enough for the statements this module writes: wildcard
+ * A small model of IAM policy evaluation, enough for the statements the platform writes: wildcard
  * `Action`/`NotAction` (case-insensitive) and `Resource` matching; StringEquals, StringLike and
  * StringNotEquals conditions (a missing key fails StringEquals and StringLike and satisfies
  * StringNotEquals); their IfExists forms StringNotEqualsIfExists and BoolIfExists (a missing key
- * satisfies them); `ForAllValues:StringEquals` on a multi-valued key (every value must be listed; a
- * missing key satisfies it, as in IAM); an explicit deny wins. Booleans are compared as strings.
+ * satisfies them) and StringNotLike (a missing key satisfies it); `Null`; on multi-valued keys
+ * `ForAllValues:StringEquals` (every value must be listed; a missing key satisfies it, as in IAM) and
+ * `ForAnyValue:StringNotEquals` (some value is not listed; a missing key fails it); an explicit deny
+ * wins. Booleans are compared as strings.
  */
 export type Decision = "allow" | "deny" | "implicit-deny";
 export const glob = (pattern: string, value: string, flags = "") =>
@@ -37,15 +39,27 @@ function applies(s: Record<string, any>, action: string, resource: string, reque
         if (value !== undefined && ![value].flat().every((v) => listed.includes(v))) return false;
         continue;
       }
+      if (operator === "ForAnyValue:StringNotEquals") {
+        // A missing key matches nothing.
+        if (value === undefined || ![value].flat().some((v) => !listed.includes(v))) return false;
+        continue;
+      }
+      if (operator === "Null") {
+        // "true": the key must be absent; "false": present.
+        if (String(expected) === "true" ? value !== undefined : value === undefined) return false;
+        continue;
+      }
       if (Array.isArray(value)) throw new Error(`${operator} on the multi-valued key ${key} is not modelled`);
       const hit = value !== undefined && listed.map(String).includes(value);
       if (operator === "StringEquals" && !hit) return false;
       if (operator === "StringNotEquals" && hit) return false;
       if (operator === "StringLike" && (value === undefined || !listed.some((p) => glob(String(p), value)))) return false;
+      // Negated operators hold when the key is missing.
+      if (operator === "StringNotLike" && value !== undefined && listed.some((p) => glob(String(p), value))) return false;
       // The IfExists forms hold when the key is missing.
       if (operator === "StringNotEqualsIfExists" && value !== undefined && hit) return false;
       if (operator === "BoolIfExists" && value !== undefined && !hit) return false;
-      if (!["StringEquals", "StringNotEquals", "StringLike", "StringNotEqualsIfExists", "BoolIfExists"].includes(operator)) {
+      if (!["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringNotEqualsIfExists", "BoolIfExists"].includes(operator)) {
         throw new Error(`${operator} is not modelled`);
       }
     }

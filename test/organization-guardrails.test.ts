@@ -1,13 +1,13 @@
 import { OrganizationsPolicyAttachment } from "@cdktf/provider-aws/lib/organizations-policy-attachment";
 import { describe, expect, it } from "vitest";
-import { OrganizationGuardrails, outsideOrganizationAssumeRoleDeny } from "../modules/organization-guardrails";
+import { OrganizationGuardrails } from "../modules/organization-guardrails";
 import { decide } from "./iam-model";
 import { logicalIdOf, onlyResource, ref, resourcesOf, synthConstruct } from "./helpers";
 
 const ORG = "o-a1b2c3d4e5";
 const naming = { project: "acme", environment: "organization" };
-const build = (targetIds: string[] = ["r-a1b2", "ou-a1b2-abcdefgh"], organizationId = ORG) =>
-  synthConstruct((stack) => new OrganizationGuardrails(stack, "guardrails", { naming, organizationId, targetIds }));
+const build = (targetIds: string[] = ["r-a1b2", "ou-a1b2-abcdefgh"], organizationId = ORG, githubSubjects?: string[]) =>
+  synthConstruct((stack) => new OrganizationGuardrails(stack, "guardrails", { naming, organizationId, targetIds, githubSubjects }));
 
 describe("OrganizationGuardrails", () => {
   const { synth, json } = build();
@@ -31,7 +31,6 @@ describe("OrganizationGuardrails", () => {
         },
       },
     ]);
-    expect(statements[0]).toEqual(outsideOrganizationAssumeRoleDeny(ORG));
   });
 
   it("denies principals of other organizations or none, and leaves the organization's and AWS services' alone", () => {
@@ -43,6 +42,32 @@ describe("OrganizationGuardrails", () => {
     expect(assume({ "aws:PrincipalIsAWSService": "true" })).toBe("implicit-deny");
     // GitHub Actions' web-identity federation into the CI roles is another action.
     expect(decide(statements, "sts:AssumeRoleWithWebIdentity", ROLE, {})).toBe("implicit-deny");
+  });
+
+  it("with GitHub subjects, refuses GitHub tokens of any other repository, and leaves other identity providers alone", () => {
+    const { json: gh } = build(["r-a1b2"], ORG, ["repo:acme-corp/platform:*"]);
+    const withGithub = JSON.parse(onlyResource(gh, "aws_organizations_policy").content).Statement as Array<Record<string, any>>;
+    expect(withGithub[1]).toEqual({
+      Sid: "DenyGithubTokensOfOtherRepositories",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Resource: "*",
+      Condition: {
+        StringNotLike: { "token.actions.githubusercontent.com:sub": ["repo:acme-corp/platform:*"] },
+        Null: { "token.actions.githubusercontent.com:sub": "false" },
+      },
+    });
+    const web = (context: Record<string, string>) => decide(withGithub, "sts:AssumeRoleWithWebIdentity", ROLE, context);
+    const sub = "token.actions.githubusercontent.com:sub";
+    expect(web({ [sub]: "repo:acme-corp/platform:environment:prod:job_workflow_ref:acme-corp/platform/.github/workflows/deploy.yml@refs/heads/main" })).toBe("implicit-deny");
+    expect(web({ [sub]: "repo:attacker/platform:environment:prod" })).toBe("deny");
+    expect(web({ [sub]: "repo:acme-corp/platform-fork:pull_request" })).toBe("deny");
+    // An EKS service account's token has no GitHub subject key.
+    expect(web({ "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:app:web" })).toBe("implicit-deny");
+    // Without subjects, the policy has the organization statement only.
+    expect(statements).toHaveLength(1);
+    expect(() => build(["r-a1b2"], ORG, ["repo:*"])).toThrow('OrganizationGuardrails: GitHub subject "repo:*" must name one repository (repo:<owner>/<name>:...)');
   });
 
   it("attaches the policy to every target", () => {

@@ -165,6 +165,17 @@ describe("one bootstrap stack per account", () => {
     ]);
   });
 
+  it("uses the existing GitHub provider of the accounts that list it, by that account's ARN", () => {
+    const envs = environments();
+    envs.forEach((e) => (e.github!.existingProviderAccounts = [PROD_ACCOUNT]));
+    const built = buildApp(envs, Testing.app().outdir);
+    const [devBoot, prodBoot] = built.bootstraps.map((b) => synthStack(b).json);
+    expect(Object.keys(resourcesOf(devBoot, "aws_iam_openid_connect_provider"))).toHaveLength(1);
+    expect(prodBoot.resource.aws_iam_openid_connect_provider).toBeUndefined();
+    const trust = JSON.parse(Object.values(resourcesOf(prodBoot, "aws_iam_role"))[0].assume_role_policy);
+    expect(trust.Statement[0].Principal).toEqual({ Federated: `arn:aws:iam::${PROD_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` });
+  });
+
   it("refuses environments of two accounts in one bootstrap stack", () => {
     const envs = environments();
     expect(() => new BootstrapStack(Testing.app(), { environments: envs })).toThrow(
@@ -184,7 +195,10 @@ describe("organization stack", () => {
   it("creates the resource control policy and attaches it to the configured targets", () => {
     const policy = onlyResource(json, "aws_organizations_policy");
     expect(policy.type).toBe("RESOURCE_CONTROL_POLICY");
-    expect(JSON.parse(policy.content).Statement[0].Condition.StringNotEqualsIfExists).toEqual({ "aws:PrincipalOrgID": "o-a1b2c3d4e5" });
+    const statements = JSON.parse(policy.content).Statement;
+    expect(statements[0].Condition.StringNotEqualsIfExists).toEqual({ "aws:PrincipalOrgID": "o-a1b2c3d4e5" });
+    // GitHub tokens: the platform repository's only.
+    expect(statements[1].Condition.StringNotLike).toEqual({ "token.actions.githubusercontent.com:sub": ["repo:acme-corp/platform:*"] });
     const attachments = Object.values(resourcesOf(json, "aws_organizations_policy_attachment"));
     expect(attachments.map((a) => a.target_id)).toEqual(["r-a1b2"]);
     expect(json.output?.resource_control_policy_id).toBeDefined();

@@ -1,9 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Testing } from "cdktf";
-import { DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS, githubSubject } from "../modules/github-oidc";
+import { DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS } from "../modules/github-oidc";
 import { buildApp } from "../src/app";
 import { environments, synthStack } from "./helpers";
 import { decide } from "./iam-model";
@@ -187,9 +189,28 @@ describe("ci.yml plan", () => {
     expect(plan.if).toBe("github.event_name == 'pull_request'");
     // Each workspace's account has its own plan role.
     expect(usesOf(plan, "aws-actions/configure-aws-credentials")[0].with).toMatchObject({
-      "role-to-assume": "${{ fromJSON(vars.AWS_PLAN_ROLE_ARNS)[matrix.workspace] }}",
+      "role-to-assume": "${{ steps.plan-role.outputs.arn }}",
       "aws-region": "${{ vars.AWS_REGION }}",
     });
+  });
+
+  it("takes the workspace's plan role from AWS_PLAN_ROLE_ARNS and stops with one clear error when it is missing", () => {
+    const step = plan.steps.find((s) => s.id === "plan-role")!;
+    expect(step.env).toEqual({ PLAN_ROLE_ARNS: "${{ vars.AWS_PLAN_ROLE_ARNS }}" });
+    const output = join(mkdtempSync(join(tmpdir(), "gh-output-")), "output");
+    const run = (arns: string) => {
+      writeFileSync(output, "");
+      return spawnSync("bash", ["-e", "-c", step.run!], { encoding: "utf8", env: { ...process.env, WORKSPACE: "prod", PLAN_ROLE_ARNS: arns, GITHUB_OUTPUT: output } });
+    };
+    const good = run('{"dev": "arn:aws:iam::111122223333:role/acme-bootstrap-github-plan", "prod": "arn:aws:iam::444455556666:role/acme-bootstrap-github-plan"}');
+    expect(good.stderr).toBe("");
+    expect(good.status).toBe(0);
+    expect(readFileSync(output, "utf8").trim()).toBe("arn=arn:aws:iam::444455556666:role/acme-bootstrap-github-plan");
+    for (const bad of ["", "not json", '{"dev": "arn:aws:iam::111122223333:role/x"}', '{"prod": 5}']) {
+      const refused = run(bad);
+      expect(refused.status, bad).toBe(1);
+      expect(refused.stdout.trim()).toBe('::error::AWS_PLAN_ROLE_ARNS must be a JSON object with the key "prod" (the plan role ARN of its account\'s bootstrap stack)');
+    }
   });
 
   it("synthesizes, inits, plans with locking and the deployed image tag, and saves the plan", () => {
@@ -374,7 +395,7 @@ describe("workflows and the GithubOidc roles agree", () => {
   const subjectOf = (file: string, job: Job, event: string, ref: string, workspace?: string) => {
     const env = typeof job.environment === "object" ? job.environment.name : job.environment;
     const context = env ? `environment:${env.replace("${{ inputs.workspace }}", workspace ?? "")}` : event === "pull_request" ? "pull_request" : `ref:${ref}`;
-    return githubSubject({ owner: "acme-corp", name: "platform" }, context, file, ref);
+    return `repo:acme-corp/platform:${context}:job_workflow_ref:acme-corp/platform/.github/workflows/${file}@${ref}`;
   };
   const built = buildApp(environments(), Testing.app().outdir);
   /** Every CI role of every account's bootstrap stack, by name (names repeat across accounts). */

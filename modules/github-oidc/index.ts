@@ -12,6 +12,11 @@ import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/namin
 export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
 /** Host part of the issuer: the prefix of the `:aud` and `:sub` condition keys in trust policies. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+/** `arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`: the one GitHub provider an account can hold. */
+export function githubProviderArn(partition: string, accountId: string): string {
+  return `arn:${partition}:iam::${accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+}
+
 /** Audience `aws-actions/configure-aws-credentials` requests by default. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 /**
@@ -34,9 +39,16 @@ export const DEFAULT_PLAN_WORKFLOWS = ["ci.yml"] as const;
  */
 export function githubSubject(repository: GithubRepository, context: string, workflow: string, ref: string): string {
   const path = `${repository.owner}/${repository.name}`;
-  // Repositories with immutable subject claims append the numeric ids to the names in `repo`.
-  const repo = repository.ownerId === undefined ? path : `${repository.owner}@${repository.ownerId}/${repository.name}@${repository.id}`;
-  return `repo:${repo}:${context}:job_workflow_ref:${path}/.github/workflows/${workflow}@${ref}`;
+  return `${githubRepoClaim(repository)}:${context}:job_workflow_ref:${path}/.github/workflows/${workflow}@${ref}`;
+}
+
+/**
+ * `repo:<owner>/<name>`, the start of every OIDC subject of the repository's jobs; repositories with
+ * immutable subject claims append the numeric ids to the names (`repo:<owner>@<id>/<name>@<id>`).
+ */
+export function githubRepoClaim(repository: GithubRepository): string {
+  const { owner, name, ownerId, id } = repository;
+  return ownerId === undefined ? `repo:${owner}/${name}` : `repo:${owner}@${ownerId}/${name}@${id}`;
 }
 
 /** A GitHub repository, spelled exactly as GitHub shows it (subjects are compared case-sensitively). */
@@ -45,7 +57,7 @@ export interface GithubRepository {
   readonly name: string;
   /**
    * Numeric id of the owner, for repositories whose OIDC subjects carry immutable ids (GitHub's
-   * default for repositories created or renamed from 15 July 2026: `repo:owner@<id>/name@<id>`).
+   * default for newer repositories: `repo:owner@<id>/name@<id>`).
    * Set together with `id`. @default names only
    */
   readonly ownerId?: number;
@@ -358,35 +370,68 @@ function listStatements(workspaces: readonly GithubOidcWorkspace[], partition: s
   }));
 }
 
-/**
- * The items Terraform's S3 backend keeps in the lock table for a workspace: the lock, whose `LockID`
- * is `<bucket>/<key>`, and the state digest, `<bucket>/<key>-md5`.
- */
-export function lockItemKeys(workspace: GithubOidcWorkspace): string[] {
-  const lockId = `${workspace.stateBucket}/${workspace.stateKey}`;
-  return [lockId, `${lockId}-md5`];
+/** The `LockID` of a workspace's lock in the lock table: `<bucket>/<key>`. */
+export function lockItemKey(workspace: GithubOidcWorkspace): string {
+  return `${workspace.stateBucket}/${workspace.stateKey}`;
 }
 
 /**
- * The lock table, limited to the workspaces' own items: `dynamodb:LeadingKeys` is the partition key
- * (`LockID`) of every item a GetItem, PutItem or DeleteItem touches. DescribeTable reads no item and
- * gets its own statement, so the item statement never holds for a request without the key.
+ * The items Terraform's S3 backend keeps in the lock table for a workspace: the lock
+ * ({@link lockItemKey}) and the digest of the state it last wrote, `<bucket>/<key>-md5`.
  */
-function lockTableStatements(workspaces: readonly GithubOidcWorkspace[], partition: string, region: string, accountId: string): PolicyStatement[] {
+export function lockItemKeys(workspace: GithubOidcWorkspace): string[] {
+  return [lockItemKey(workspace), `${lockItemKey(workspace)}-md5`];
+}
+
+/** Item actions, each of which names the partition keys (`dynamodb:LeadingKeys`) it touches. */
+const LOCK_ITEM_ACTIONS = [
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:UpdateItem",
+];
+/** Table-wide item reads and writes that name no partition key, so no LeadingKeys condition can hold them. */
+const KEYLESS_ITEM_ACTIONS = ["dynamodb:PartiQLDelete", "dynamodb:PartiQLInsert", "dynamodb:PartiQLSelect", "dynamodb:PartiQLUpdate", "dynamodb:Scan"];
+
+/**
+ * The lock table, limited to the workspaces' own items: `dynamodb:LeadingKeys` is the partition key
+ * (`LockID`) of every item a GetItem, PutItem or DeleteItem touches. Reads cover the lock and the
+ * digest; `writableKeys` are the items the role may put and delete (the plan role: the locks only,
+ * it never writes state, so never a digest). DescribeTable reads no item and gets its own statement,
+ * so the item statements never hold for a request without the key.
+ */
+function lockTableStatements(
+  workspaces: readonly GithubOidcWorkspace[],
+  writableKeys: readonly string[],
+  partition: string,
+  region: string,
+  accountId: string,
+): PolicyStatement[] {
   const tables = unique(workspaces.map((w) => tableArn(partition, region, accountId, w.lockTable)));
   return [
     { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: tables },
     {
-      Sid: "LockItems",
+      Sid: "ReadLockItems",
       Effect: "Allow",
-      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Action: "dynamodb:GetItem",
       Resource: tables,
       Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": workspaces.flatMap(lockItemKeys) } },
+    },
+    {
+      Sid: "WriteLockItems",
+      Effect: "Allow",
+      Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Resource: tables,
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...writableKeys] } },
     },
   ];
 }
 
-/** Plan role: read every workspace's state; write and delete only the lock files. */
+/** Plan role: read every workspace's state and lock items; write and delete only the lock files and locks. */
 export function planStateStatements(
   workspaces: readonly GithubOidcWorkspace[],
   partition: string,
@@ -399,7 +444,7 @@ export function planStateStatements(
     ...listStatements(workspaces, partition),
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [...keys, ...locks] },
     { Sid: "LockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: locks },
-    ...lockTableStatements(workspaces, partition, region, accountId),
+    ...lockTableStatements(workspaces, workspaces.map(lockItemKey), partition, region, accountId),
   ];
 }
 
@@ -419,12 +464,13 @@ export function applyStateStatements(
   const lock = s3Arn(partition, workspace.stateBucket, lockKey(workspace.stateKey));
   const others = all.filter((w) => w.name !== workspace.name);
   const buckets = unique(all.map((w) => w.stateBucket));
+  const lockTables = unique(all.map((w) => tableArn(partition, region, accountId, w.lockTable)));
   const statements: PolicyStatement[] = [
     ...listStatements([workspace], partition),
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key, lock] },
     { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: [key, lock] },
     { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: lock },
-    ...lockTableStatements([workspace], partition, region, accountId),
+    ...lockTableStatements([workspace], lockItemKeys(workspace), partition, region, accountId),
   ];
   if (others.length > 0) {
     statements.push({
@@ -466,10 +512,26 @@ export function applyStateStatements(
       Resource: buckets.map((b) => s3Arn(partition, b)),
     },
     {
+      Sid: "DenyOtherLockItems",
+      Effect: "Deny",
+      // The deploy policies (PowerUserAccess) allow every DynamoDB action: any item other than this
+      // workspace's lock and digest is out of reach, whatever they grant. A request without the key
+      // (DescribeTable) is not matched by ForAnyValue.
+      Action: LOCK_ITEM_ACTIONS,
+      Resource: lockTables,
+      Condition: { "ForAnyValue:StringNotEquals": { "dynamodb:LeadingKeys": lockItemKeys(workspace) } },
+    },
+    {
+      Sid: "DenyKeylessLockTableAccess",
+      Effect: "Deny",
+      Action: KEYLESS_ITEM_ACTIONS,
+      Resource: lockTables,
+    },
+    {
       Sid: "DenyLockTableChanges",
       Effect: "Deny",
       Action: ["dynamodb:DeleteTable", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive"],
-      Resource: unique(all.map((w) => tableArn(partition, region, accountId, w.lockTable))),
+      Resource: lockTables,
     },
   );
   return statements;

@@ -11,7 +11,17 @@ export interface OrganizationGuardrailsProps {
   readonly organizationId: string;
   /** Roots (`r-...`), organizational units (`ou-...`) or member accounts the policy is attached to. */
   readonly targetIds: readonly string[];
+  /**
+   * The GitHub Actions OIDC subjects (`sub` patterns, `*` wildcards) that may still assume roles
+   * through GitHub's issuer, e.g. `repo:acme-corp/platform:*`: a token of any other repository is
+   * refused whatever a role's trust policy says.
+   * @default none (GitHub tokens are left to the trust policies)
+   */
+  readonly githubSubjects?: readonly string[];
 }
+
+/** Condition-key prefix of GitHub Actions' OIDC issuer (`token.actions.githubusercontent.com`). */
+const GITHUB_ISSUER = "token.actions.githubusercontent.com";
 
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const TARGET_ID = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|\d{12})$/;
@@ -42,12 +52,35 @@ export function outsideOrganizationAssumeRoleDeny(organizationId: string): Polic
 }
 
 /**
+ * The resource control policy statement for GitHub Actions: a web-identity token from GitHub's
+ * issuer whose subject matches none of `subjects` cannot assume any role. `Null: false` limits it to
+ * GitHub's tokens (other identity providers, such as EKS service accounts, carry no such key).
+ * Without it, a role whose trust policy names the account's GitHub provider with a loose subject
+ * would admit any repository on GitHub.
+ */
+export function untrustedGithubTokenDeny(subjects: readonly string[]): PolicyStatement {
+  return {
+    Sid: "DenyGithubTokensOfOtherRepositories",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Resource: "*",
+    Condition: {
+      StringNotLike: { [`${GITHUB_ISSUER}:sub`]: [...subjects] },
+      Null: { [`${GITHUB_ISSUER}:sub`]: "false" },
+    },
+  };
+}
+
+/**
  * Organization-level guardrail for the workspace accounts: a resource control policy (RCP) with
  * {@link outsideOrganizationAssumeRoleDeny}, attached to the given roots, OUs or accounts. It closes
  * what IAM cannot: a CI apply role may change the trust policy of its workspace's roles (IAM has no
  * condition key on a trust policy's content), so without it a run could make a role trusted by an
- * outside account. RCPs apply to member accounts only, never to the management account, and the
- * organization must have the RESOURCE_CONTROL_POLICY type enabled on its root (README).
+ * outside account or by another repository's GitHub Actions. RCPs apply to member accounts only, never to the management account, and the
+ * organization must have the RESOURCE_CONTROL_POLICY type enabled on its root (README). With
+ * `githubSubjects`, {@link untrustedGithubTokenDeny} also keeps GitHub tokens of other repositories
+ * out, which a loose trust policy on the account's GitHub provider would otherwise admit.
  */
 export class OrganizationGuardrails extends Construct {
   readonly policy: OrganizationsPolicy;
@@ -70,11 +103,19 @@ export class OrganizationGuardrails extends Construct {
     if (new Set(props.targetIds).size !== props.targetIds.length) {
       throw new Error("OrganizationGuardrails: targetIds lists a target twice");
     }
+    for (const subject of props.githubSubjects ?? []) {
+      if (!/^repo:[^:*]+:/.test(subject)) {
+        throw new Error(`OrganizationGuardrails: GitHub subject "${subject}" must name one repository (repo:<owner>/<name>:...)`);
+      }
+    }
     this.policy = new OrganizationsPolicy(this, "deny-outside-assume-role", {
       name: physicalName(props.naming, "deny-outside-assume-role", { maxLength: 128 }),
       description: `No principal outside ${props.organizationId} may assume roles of the workspace accounts`,
       type: "RESOURCE_CONTROL_POLICY",
-      content: policyDocument([outsideOrganizationAssumeRoleDeny(props.organizationId)]),
+      content: policyDocument([
+        outsideOrganizationAssumeRoleDeny(props.organizationId),
+        ...(props.githubSubjects?.length ? [untrustedGithubTokenDeny(props.githubSubjects)] : []),
+      ]),
     });
     this.policyId = this.policy.id;
     props.targetIds.forEach((targetId) => {

@@ -466,20 +466,32 @@ const github = z
     mainBranch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, "must be a branch name").default("main"),
     /**
      * Numeric ids of the owner and the repository, for repositories whose OIDC subjects carry
-     * immutable ids (GitHub's default for repositories created or renamed from 15 July 2026).
+     * immutable ids (GitHub's default for newer repositories; see README "CI/CD").
      * @default none (subjects by name)
      */
     immutableIds: z
       .object({ owner: z.number().int().positive(), repository: z.number().int().positive() })
       .strict()
       .optional(),
-    /** Use the account's existing GitHub OIDC provider instead of creating one. */
-    existingProviderArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, "must be the ARN of the account's GitHub OIDC provider")
-      .optional(),
+    /**
+     * Accounts that already have GitHub's OIDC provider (an account holds one per issuer): their
+     * bootstrap stacks use it instead of creating one.
+     * @default []
+     */
+    existingProviderAccounts: z.array(accountId).default([]),
+    /** Replaced by `existingProviderAccounts`: a provider ARN names one account. */
+    existingProviderArn: z.unknown().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((gh, ctx) => {
+    if (gh.existingProviderArn !== undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["existingProviderArn"],
+        message: "replaced by existingProviderAccounts: list the accounts whose GitHub OIDC provider exists (each account's ARN is derived)",
+      });
+    }
+  });
 
 const organization = z
   .object({

@@ -1,9 +1,10 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { GithubOidc } from "../../modules/github-oidc";
+import { GithubOidc, githubProviderArn } from "../../modules/github-oidc";
 import { SecureBucket } from "../../modules/s3-bucket";
 import { stateKey } from "../lib/backend";
+import { partitionOf } from "../lib/iam";
 import type { EnvironmentConfig } from "../config/schema";
 import { platformProvider } from "../lib/provider";
 
@@ -93,7 +94,9 @@ export class BootstrapStack extends TerraformStack {
         accountId: first.accountId,
         repository: { owner: gh.owner, name: gh.repository, ownerId: gh.immutableIds?.owner, id: gh.immutableIds?.repository },
         mainBranch: gh.mainBranch,
-        ...(gh.existingProviderArn ? { createProvider: false, providerArn: gh.existingProviderArn } : {}),
+        ...(gh.existingProviderAccounts.includes(first.accountId)
+          ? { createProvider: false, providerArn: githubProviderArn(partitionOf(first.state.region), first.accountId) }
+          : {}),
         workspaces: props.environments.map((e) => ({
           name: e.name,
           stateBucket: e.state.bucket,
@@ -102,7 +105,7 @@ export class BootstrapStack extends TerraformStack {
         })),
       });
       new TerraformOutput(this, "github_oidc_provider_arn", { value: this.github.providerArn, description: "GitHub OIDC identity provider" });
-      new TerraformOutput(this, "github_plan_role_arn", { value: this.github.planRoleArn, description: "Role pull-request plans assume (repository variable AWS_PLAN_ROLE_ARN)" });
+      new TerraformOutput(this, "github_plan_role_arn", { value: this.github.planRoleArn, description: "Plan role of this account's workspaces (their entries in the repository variable AWS_PLAN_ROLE_ARNS)" });
       new TerraformOutput(this, "workspace_boundary_policy_arns", {
         value: this.github.boundaryPolicyArns,
         description: "Permissions boundary every role of a workspace carries (applied by the workspace stacks)",
