@@ -62,7 +62,7 @@ export interface PlannedChange {
 
 export interface KnownArtifact {
   readonly id: string;
-  readonly type: string;
+  readonly types: readonly string[];
   /** The arguments the emulator reports differently; a change touching any other is not this artifact. */
   readonly attributes: readonly string[];
   readonly cause: string;
@@ -144,25 +144,6 @@ export const ADAPTATIONS: readonly Adaptation[] = [
     },
   },
   {
-    id: "s3-lifecycle-empty-filter",
-    emulatorBehaviour:
-      'answers an empty lifecycle rule filter with `Prefix: ""`, so the provider waits about 55 s per configuration for the rule it sent',
-    realApplyUnaffected: 'an empty filter and `prefix = ""` both select every object; S3 returns the empty filter as sent',
-    apply(stack) {
-      const changed: string[] = [];
-      for (const [name, r] of Object.entries(resourcesOf(stack, "aws_s3_bucket_lifecycle_configuration"))) {
-        for (const rule of r.rule ?? []) {
-          const filters = rule.filter as Array<Record<string, unknown>> | undefined;
-          if (filters?.length === 1 && Object.keys(filters[0]).length === 0) {
-            rule.filter = [{ prefix: "" }];
-            changed.push(`aws_s3_bucket_lifecycle_configuration.${name}`);
-          }
-        }
-      }
-      return [...new Set(changed)];
-    },
-  },
-  {
     id: "tls-deny-on-buckets-terraform-writes",
     emulatorBehaviour:
       "evaluates a Deny with a condition it cannot check (`aws:SecureTransport`) as unconditional on object requests, so Terraform's own object writes, reads and deletes get 403",
@@ -228,7 +209,54 @@ export const LEFT_OUT_TYPES: readonly LeftOutType[] = [
   },
 ];
 
-export const KNOWN_SECOND_PLAN_ARTIFACTS: readonly KnownArtifact[] = [];
+export const KNOWN_SECOND_PLAN_ARTIFACTS: readonly KnownArtifact[] = [
+  {
+    id: "ecs-service-launch-settings",
+    types: ["aws_ecs_service"],
+    attributes: [
+      "availability_zone_rebalancing",
+      "capacity_provider_strategy",
+      "deployment_controller",
+      "enable_ecs_managed_tags",
+      "enable_execute_command",
+      "health_check_grace_period_seconds",
+      "tags",
+    ],
+    cause:
+      "CreateService drops the capacity provider strategy (the service comes back with launch type EC2), ECS managed tags, ECS Exec, the health check grace period and zone rebalancing; the strategy forces a replacement, whose plan also re-renders the deployment controller and tags from configuration",
+  },
+  {
+    id: "rds-cluster-serverless-v1-scaling",
+    types: ["aws_rds_cluster"],
+    attributes: ["scaling_configuration"],
+    cause:
+      "DescribeDBClusters answers every cluster with an empty ScalingConfigurationInfo, which AWS sends only for Serverless v1 clusters, so the provider records a scaling_configuration block the configuration does not have (it sets serverlessv2_scaling_configuration)",
+  },
+  {
+    id: "rds-instance-performance-insights",
+    types: ["aws_rds_cluster_instance"],
+    attributes: ["performance_insights_enabled", "performance_insights_retention_period"],
+    cause: "CreateDBInstance does not keep Performance Insights settings; instances come back with them off",
+  },
+  {
+    id: "sqs-redrive-policy-whitespace",
+    types: ["aws_sqs_queue"],
+    attributes: ["redrive_policy"],
+    cause: "GetQueueAttributes returns the redrive policy re-serialized with other whitespace; the provider shows a whitespace-only change",
+  },
+  {
+    id: "security-group-rule-description",
+    types: ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"],
+    attributes: ["description"],
+    cause: "DescribeSecurityGroupRules omits the description of a rule that references another security group",
+  },
+  {
+    id: "backup-tags",
+    types: ["aws_backup_plan", "aws_backup_vault"],
+    attributes: ["tags_all"],
+    cause: "AWS Backup's ListTags answers no tags, so the provider's default tags look missing",
+  },
+];
 
 export interface LeftOut {
   readonly address: string;
@@ -320,6 +348,6 @@ export async function adaptStack(original: StackJson, emulator: EmulatorSetup, p
 /** The known artifact a second-plan change is, or undefined when the change is a finding. */
 export function knownArtifact(change: PlannedChange): KnownArtifact | undefined {
   return KNOWN_SECOND_PLAN_ARTIFACTS.find(
-    (a) => a.type === change.type && change.attributes.length > 0 && change.attributes.every((attr) => a.attributes.includes(attr)),
+    (a) => a.types.includes(change.type) && change.attributes.length > 0 && change.attributes.every((attr) => a.attributes.includes(attr)),
   );
 }

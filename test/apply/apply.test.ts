@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workspaceBoundaryArn } from "../../modules/github-oidc";
+import { capacityProviderStrategy, type CapacityStrategy } from "../../modules/ecs-alb/cluster";
 import { subnetCidr, SUBNET_TIERS } from "../../modules/vpc";
 import { buildApp, finalizeAndCheck } from "../../src/app";
 import { partitionOf } from "../../src/lib/iam";
@@ -220,19 +221,20 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       }
     });
 
-    it("capacity strategies: the cluster default and each service's, as configured", () => {
-      const { clusters, services } = observed();
+    it("capacity strategies: the cluster default and each schedule's, as configured", () => {
+      const { clusters, schedules } = observed();
+      // The emulator keeps no strategy on ECS services (see the ecs-service-launch-settings artifact).
+      const expected = (capacity: CapacityStrategy) =>
+        capacityProviderStrategy(capacity).map((s) => ({ capacityProvider: s.capacityProvider, base: s.base ?? 0, weight: s.weight }));
       const cluster = clusters.find((c) => c.clusterName === physicalName(naming, "cluster"))!;
-      expect(cluster.defaultCapacityProviderStrategy?.map((s) => s.capacityProvider)).toEqual(["FARGATE_SPOT"]);
-      const strategy = (capacity: { onDemandBase: number; onDemandWeight: number; spotWeight: number }) =>
-        [
-          ...(capacity.onDemandBase > 0 || capacity.onDemandWeight > 0
-            ? [{ capacityProvider: "FARGATE", base: capacity.onDemandBase, weight: capacity.onDemandWeight }]
-            : []),
-          ...(capacity.spotWeight > 0 ? [{ capacityProvider: "FARGATE_SPOT", base: 0, weight: capacity.spotWeight }] : []),
-        ];
-      const web = services.find((s) => s.serviceName === physicalName(naming, "web"))!;
-      expect((web.capacityProviderStrategy ?? []).map((s) => ({ ...s, base: s.base ?? 0 }))).toEqual(strategy(config.service.capacity));
+      expect(cluster.defaultCapacityProviderStrategy).toEqual(expected(config.service.capacity));
+      for (const task of config.scheduledTasks) {
+        const schedule = schedules.find((s) => s.Name === physicalName(naming, `task-${task.name}`));
+        const strategy = schedule?.Target?.EcsParameters?.CapacityProviderStrategy ?? [];
+        expect(strategy.map((s) => ({ capacityProvider: s.capacityProvider, base: s.base ?? 0, weight: s.weight })), task.name).toEqual(
+          expected(task.capacity),
+        );
+      }
     });
 
     it("worker queues redrive to their dead-letter queues after maxReceiveCount, encrypted, with a policy", () => {

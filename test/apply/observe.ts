@@ -211,7 +211,7 @@ export async function observeWorkspace(emulator: Emulator, region: string): Prom
     for (const listed of (await c.lambda.send(new ListFunctionsCommand({}))).Functions ?? []) {
       const configuration = await c.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: listed.FunctionName }));
       const concurrency = await c.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: listed.FunctionName }));
-      const mappings = await c.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: listed.FunctionName }));
+      const mappings = await c.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: configuration.FunctionArn }));
       functions.push({ configuration, reservedConcurrency: concurrency.ReservedConcurrentExecutions, eventSources: mappings.EventSourceMappings ?? [] });
     }
 
