@@ -224,16 +224,16 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
     it("capacity strategies: the cluster default and each schedule's, as configured", () => {
       const { clusters, schedules } = observed();
       // The emulator keeps no strategy on ECS services (see the ecs-service-launch-settings artifact).
-      const expected = (capacity: CapacityStrategy) =>
-        capacityProviderStrategy(capacity).map((s) => ({ capacityProvider: s.capacityProvider, base: s.base ?? 0, weight: s.weight }));
+      // An absent base is 0 in the API's answers.
+      const normal = (strategy: ReadonlyArray<{ capacityProvider?: string; base?: number; weight?: number }>) =>
+        strategy.map((s) => ({ capacityProvider: s.capacityProvider, base: s.base ?? 0, weight: s.weight }));
+      const expected = (capacity: CapacityStrategy) => normal(capacityProviderStrategy(capacity));
       const cluster = clusters.find((c) => c.clusterName === physicalName(naming, "cluster"))!;
-      expect(cluster.defaultCapacityProviderStrategy).toEqual(expected(config.service.capacity));
+      expect(normal(cluster.defaultCapacityProviderStrategy ?? [])).toEqual(expected(config.service.capacity));
       for (const task of config.scheduledTasks) {
         const schedule = schedules.find((s) => s.Name === physicalName(naming, `task-${task.name}`));
         const strategy = schedule?.Target?.EcsParameters?.CapacityProviderStrategy ?? [];
-        expect(strategy.map((s) => ({ capacityProvider: s.capacityProvider, base: s.base ?? 0, weight: s.weight })), task.name).toEqual(
-          expected(task.capacity),
-        );
+        expect(normal(strategy), task.name).toEqual(expected(task.capacity));
       }
     });
 
