@@ -330,7 +330,10 @@ export function formatReport(r: StackApplyReport): string {
   const percent = r.planned ? ((100 * r.applied) / r.planned).toFixed(1) : "0";
   const lines = [
     `${r.stack} (account ${r.accountId}): planned ${r.planned}, applied ${r.applied} (${percent}%), left out ${r.leftOut.length}`,
-    ...[...byType].map(([type, n]) => `  left out ${n} ${type}: ${r.leftOut.find((l) => l.type === type)!.reason}`),
+    ...[...byType].map(([type, n]) => {
+      const reasons = [...new Set(r.leftOut.filter((l) => l.type === type).map((l) => l.reason))];
+      return `  left out ${n} ${type}: ${reasons.length === 1 ? reasons[0] : reasons.join("; ")}`;
+    }),
     `  second plan: ${r.secondPlan.length} change(s)` +
       (r.secondPlan.length ? "" : ", clean"),
     ...r.secondPlan.map((c) => `    ${c.artifact ? `artifact ${c.artifact}` : "FINDING"}: ${c.actions.join("/")} ${c.address} [${c.attributes.join(", ")}]`),

@@ -121,8 +121,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       if (!running.has(pid)) return;
       running.delete(pid);
       if (child.exitCode === null && child.signalCode === null) {
-        process.kill(pid, "SIGTERM");
-        const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(pid, "SIGKILL"), 5000);
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), 5000);
         await exited;
         clearTimeout(timer);
       }
