@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     globals: true,
     include: ["test/**/*.test.ts"],
+    // The apply tier runs on its own: `npm run test:apply` (vitest.apply.config.ts).
+    exclude: ["test/apply/**", "**/node_modules/**"],
     setupFiles: ["test/setup.ts"],
     reporters: ["default", "./test/summary-reporter.ts"],
     // Synthesizing stacks is CPU-bound; the machine has two cores. Test files share each worker's

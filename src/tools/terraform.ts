@@ -33,7 +33,8 @@ export function terraformUnavailableReason(): string | undefined {
   return undefined;
 }
 
-function terraformEnv(cliConfigFile: string): NodeJS.ProcessEnv {
+/** Environment for a Terraform process: the given CLI config, no checkpoint calls, no prompts. */
+export function terraformEnv(cliConfigFile: string): NodeJS.ProcessEnv {
   return {
     ...process.env,
     TF_CLI_CONFIG_FILE: cliConfigFile,
@@ -100,14 +101,32 @@ export interface StackCheck {
   readonly seconds: number;
 }
 
-function run(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+/** Runs one Terraform command and collects its output (stdout and stderr interleaved). */
+export function runTerraform(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs?: number,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(terraformBinary(), args, { cwd, env });
     let output = "";
+    // SIGINT first: Terraform then stops its providers and writes the state it has.
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            output += `\nterraform ${args[0]} timed out after ${timeoutMs / 1000} s\n`;
+            child.kill("SIGINT");
+            setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 20_000).unref();
+          }, timeoutMs);
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
     child.on("error", (e) => resolve({ code: 127, output: String(e) }));
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
   });
 }
 
@@ -135,31 +154,50 @@ export interface CheckOptions {
   readonly validate?: boolean;
 }
 
+/** A synthesized stack copied to a scratch folder, ready for `terraform init` there. */
+export interface ScratchCopy {
+  /** The scratch folder; the caller removes it. */
+  readonly work: string;
+  /** Environment for Terraform processes in it (the mirror-only CLI config). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Copies a synthesized stack directory (without `.terraform/`) to a new scratch folder and writes
+ * there `override` as `zz_offline_override.tf.json`, a placeholder for every variable without a
+ * default (`offline.auto.tfvars.json`) and the mirror-only CLI config. `stackJson`, when given,
+ * replaces the copy's `cdk.tf.json`. The synthesized output is never written to.
+ */
+export function scratchCopy(stackDir: string, stack: string, override: object, stackJson?: object): ScratchCopy {
+  const work = mkdtempSync(join(tmpdir(), `tf-${stack}-`));
+  cpSync(stackDir, work, { recursive: true, filter: (src) => !src.includes(`${join(stackDir, ".terraform")}`) });
+  if (stackJson) writeFileSync(join(work, "cdk.tf.json"), JSON.stringify(stackJson, null, 2));
+  writeFileSync(join(work, "zz_offline_override.tf.json"), JSON.stringify(override, null, 2));
+  writeFileSync(join(work, "offline.auto.tfvars.json"), JSON.stringify(placeholderVariables(stackDir), null, 2));
+  const rc = join(work, ".terraformrc");
+  writeFileSync(rc, cliConfig(providerMirror()));
+  return { work, env: terraformEnv(rc) };
+}
+
 /**
  * Copies a synthesized stack directory to a scratch folder and runs init, validate and plan there,
  * leaving the synthesized output untouched.
  */
 export async function checkStack(stackDir: string, stack: string, options: CheckOptions = {}): Promise<StackCheck> {
   const started = Date.now();
-  const work = mkdtempSync(join(tmpdir(), `tf-${stack}-`));
+  const { work, env } = scratchCopy(stackDir, stack, OFFLINE_OVERRIDE);
   try {
-    cpSync(stackDir, work, { recursive: true, filter: (src) => !src.includes(`${join(stackDir, ".terraform")}`) });
-    writeFileSync(join(work, "zz_offline_override.tf.json"), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
-    writeFileSync(join(work, "offline.auto.tfvars.json"), JSON.stringify(placeholderVariables(stackDir), null, 2));
-    const rc = join(work, ".terraformrc");
-    writeFileSync(rc, cliConfig(providerMirror()));
-    const env = terraformEnv(rc);
     const seconds = () => (Date.now() - started) / 1000;
 
-    const init = await run(work, ["init", "-input=false", "-no-color"], env);
+    const init = await runTerraform(work, ["init", "-input=false", "-no-color"], env);
     if (init.code !== 0) return { stack, ok: false, failedStep: "init", output: init.output, seconds: seconds() };
     if (options.validate ?? true) {
-      const validate = await run(work, ["validate", "-no-color"], env);
+      const validate = await runTerraform(work, ["validate", "-no-color"], env);
       if (validate.code !== 0) {
         return { stack, ok: false, failedStep: "validate", output: validate.output, seconds: seconds() };
       }
     }
-    const plan = await run(work, ["plan", "-input=false", "-lock=false", "-refresh=false", "-json"], env);
+    const plan = await runTerraform(work, ["plan", "-input=false", "-lock=false", "-refresh=false", "-json"], env);
     const toAdd = resourcesToAdd(plan.output);
     if (plan.code !== 0 || toAdd === undefined) {
       const errors = plan.output
@@ -174,8 +212,20 @@ export async function checkStack(stackDir: string, stack: string, options: Check
   }
 }
 
-/** Stack directories under a synth output folder (`<outdir>/stacks/<name>`). */
+/**
+ * The stacks of a synth output folder, sorted by name: those its `manifest.json` lists (each at its
+ * `workingDirectory`), or every folder under `<outdir>/stacks` when there is no manifest.
+ */
 export function synthesizedStacks(outdir: string): Array<{ stack: string; dir: string }> {
+  const manifestFile = join(outdir, "manifest.json");
+  if (existsSync(manifestFile)) {
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as {
+      stacks: Record<string, { name: string; workingDirectory: string }>;
+    };
+    return Object.values(manifest.stacks)
+      .map((s) => ({ stack: s.name, dir: join(outdir, s.workingDirectory) }))
+      .sort((a, b) => a.stack.localeCompare(b.stack));
+  }
   const stacksDir = join(outdir, "stacks");
   return readdirSync(stacksDir)
     .sort()
