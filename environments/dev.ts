@@ -32,19 +32,25 @@ export const dev: EnvironmentInput = {
     deletionProtection: false,
     accessLogs: false,
   },
-  service: {
-    repository: "web",
-    containerPort: 8000,
-    cpu: 256,
-    memory: 512,
-    environment: { APP_ENV: "dev", LOG_LEVEL: "debug" },
-    minCount: 1,
-    maxCount: 2,
-    healthCheck: { path: "/health" },
-    // Spot only: interruptions are acceptable in dev.
-    capacity: { onDemandBase: 0, onDemandWeight: 0, spotWeight: 1 },
-    enableExecuteCommand: true,
-  },
+  services: [
+    {
+      name: "web",
+      repository: "web",
+      containerPort: 8000,
+      cpu: 256,
+      memory: 512,
+      environment: { APP_ENV: "dev", LOG_LEVEL: "debug" },
+      minCount: 1,
+      maxCount: 2,
+      // Every path on the load balancer.
+      public: { priority: 100, pathPatterns: ["/*"] },
+      sendsTo: ["default"],
+      healthCheck: { path: "/health" },
+      // Spot only: interruptions are acceptable in dev.
+      capacity: { onDemandBase: 0, onDemandWeight: 0, spotWeight: 1 },
+      enableExecuteCommand: true,
+    },
+  ],
   database: {
     instanceCount: 1,
     instanceClass: "db.serverless",

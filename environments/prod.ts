@@ -24,7 +24,10 @@ export const prod: EnvironmentInput = {
     flowLogRetentionDays: 365,
   },
   ecr: {
-    repositories: [{ name: "web", keepLastTagged: 50, untaggedExpiryDays: 7 }],
+    repositories: [
+      { name: "web", keepLastTagged: 50, untaggedExpiryDays: 7 },
+      { name: "api", keepLastTagged: 50, untaggedExpiryDays: 7 },
+    ],
   },
   logRetentionDays: 365,
   loadBalancer: {
@@ -32,21 +35,49 @@ export const prod: EnvironmentInput = {
     accessLogs: true,
     accessLogRetentionDays: 365,
   },
-  service: {
-    repository: "web",
-    containerPort: 8000,
-    cpu: 1024,
-    memory: 2048,
-    environment: { APP_ENV: "prod", LOG_LEVEL: "info" },
-    desiredCount: 3,
-    minCount: 3,
-    maxCount: 12,
-    healthCheck: { path: "/health", matcher: "200", healthyThreshold: 3, unhealthyThreshold: 3 },
-    // Two tasks always on on-demand Fargate, the rest split 1:3 with Spot.
-    capacity: { onDemandBase: 2, onDemandWeight: 1, spotWeight: 3 },
-    memoryTargetPercent: 80,
-    requestsPerTarget: 1000,
-  },
+  services: [
+    {
+      name: "web",
+      repository: "web",
+      containerPort: 8000,
+      cpu: 1024,
+      memory: 2048,
+      environment: { APP_ENV: "prod", LOG_LEVEL: "info", API_URL: "http://api:9000" },
+      desiredCount: 3,
+      minCount: 3,
+      maxCount: 12,
+      public: { priority: 100, pathPatterns: ["/*"] },
+      // web calls api through Service Connect (http://api:9000); nothing else may.
+      calls: ["api"],
+      sendsTo: ["default"],
+      healthCheck: { path: "/health", matcher: "200", healthyThreshold: 3, unhealthyThreshold: 3 },
+      // Two tasks always on on-demand Fargate, the rest split 1:3 with Spot.
+      capacity: { onDemandBase: 2, onDemandWeight: 1, spotWeight: 3 },
+      memoryTargetPercent: 80,
+      requestsPerTarget: 1000,
+    },
+    {
+      // Internal only: reached by web, on its own Graviton Auto Scaling group.
+      name: "api",
+      repository: "api",
+      containerPort: 9000,
+      cpu: 1024,
+      memory: 2048,
+      environment: { APP_ENV: "prod", LOG_LEVEL: "info" },
+      minCount: 2,
+      maxCount: 8,
+      compute: "ec2",
+      ec2: {
+        instanceTypes: ["m7g.large", "m6g.large"],
+        architecture: "arm64",
+        minInstances: 2,
+        maxInstances: 6,
+        // Two instances always on-demand, half of the rest Spot.
+        onDemandBase: 2,
+        onDemandPercentAboveBase: 50,
+      },
+    },
+  ],
   database: {
     instanceCount: 2,
     instanceClass: "db.serverless",

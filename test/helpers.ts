@@ -92,7 +92,7 @@ export function foundationTiers(ctx: TierContext, config: EnvironmentConfig) {
   const { availabilityZones } = config;
   const network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr });
   const database = new DatabaseTier(ctx, { database: config.database, network });
-  const compute = new ComputeTier(ctx, { service: config.service, migrateCommand: config.database.migrateCommand, network, database });
+  const compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database });
   const edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network });
   return { network, database, compute, edge };
 }

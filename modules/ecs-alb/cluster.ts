@@ -1,6 +1,8 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
+import { ServiceDiscoveryHttpNamespace } from "@cdktf/provider-aws/lib/service-discovery-http-namespace";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { physicalName, type NameContext } from "../../src/lib/naming";
 
@@ -40,11 +42,17 @@ export interface FargateClusterProps {
   readonly execLogRetentionDays?: number;
   /** Strategy for services that do not set their own. @default Spot only */
   readonly defaultCapacity?: CapacityStrategy;
+  /**
+   * Create a Cloud Map HTTP namespace `<project>-<env>` for ECS Service Connect and make it the
+   * cluster's default. @default false
+   */
+  readonly serviceConnect?: boolean;
 }
 
 /**
- * An ECS cluster for Fargate: Container Insights, FARGATE and FARGATE_SPOT capacity providers, and
- * ECS Exec sessions logged to a CloudWatch log group.
+ * An ECS cluster: Container Insights, FARGATE and FARGATE_SPOT capacity providers (plus the EC2
+ * capacity providers added with {@link FargateCluster.addCapacityProvider}), ECS Exec sessions logged
+ * to a CloudWatch log group, and optionally a Service Connect namespace.
  */
 export class FargateCluster extends Construct {
   readonly cluster: EcsCluster;
@@ -61,6 +69,9 @@ export class FargateCluster extends Construct {
    * after it (pass it in their `dependsOn`), or ECS refuses the strategy.
    */
   readonly capacityProviders: EcsClusterCapacityProviders;
+  /** The Service Connect namespace, with `serviceConnect`. */
+  readonly serviceConnectNamespace?: ServiceDiscoveryHttpNamespace;
+  private readonly extraCapacityProviders: string[] = [];
 
   constructor(scope: Construct, id: string, props: FargateClusterProps) {
     super(scope, id);
@@ -71,8 +82,15 @@ export class FargateCluster extends Construct {
     });
     this.execLogGroupName = execLogs.name;
     this.execLogGroupArn = execLogs.arn;
+    if (props.serviceConnect) {
+      this.serviceConnectNamespace = new ServiceDiscoveryHttpNamespace(this, "service-connect", {
+        name: physicalName(props.naming, ""),
+        description: `Service Connect namespace of ${physicalName(props.naming, "")}`,
+      });
+    }
     this.cluster = new EcsCluster(this, "cluster", {
       name,
+      ...(this.serviceConnectNamespace ? { serviceConnectDefaults: { namespace: this.serviceConnectNamespace.arn } } : {}),
       setting: [{ name: "containerInsights", value: props.containerInsights ?? "enhanced" }],
       configuration: {
         executeCommandConfiguration: {
@@ -85,8 +103,13 @@ export class FargateCluster extends Construct {
     this.clusterArn = this.cluster.arn;
     this.capacityProviders = new EcsClusterCapacityProviders(this, "capacity-providers", {
       clusterName: this.cluster.name,
-      capacityProviders: ["FARGATE", "FARGATE_SPOT"],
+      capacityProviders: Lazy.listValue({ produce: () => ["FARGATE", "FARGATE_SPOT", ...this.extraCapacityProviders] }),
       defaultCapacityProviderStrategy: capacityProviderStrategy(props.defaultCapacity),
     });
+  }
+
+  /** Associates an EC2 capacity provider (by name) with the cluster, next to FARGATE and FARGATE_SPOT. */
+  addCapacityProvider(name: string): void {
+    this.extraCapacityProviders.push(name);
   }
 }

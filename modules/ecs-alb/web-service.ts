@@ -59,6 +59,27 @@ export function serviceScalableTarget(scope: Construct, clusterName: string, ser
   });
 }
 
+/** How the public load balancer's listener reaches a service. */
+export interface ServiceRoute {
+  /** Listener-rule priority, 1 to 50000 (lower wins), unique on the listener. */
+  readonly priority: number;
+  /** Request paths routed to the service. @default none */
+  readonly pathPatterns?: readonly string[];
+  /** Host headers routed to the service. @default none */
+  readonly hostHeaders?: readonly string[];
+}
+
+/** ECS Service Connect for a service: its namespace, and the port it publishes if others call it. */
+export interface ServiceConnectOptions {
+  /** ARN of the Cloud Map namespace (the cluster's Service Connect namespace). */
+  readonly namespaceArn: string;
+  /**
+   * Publish the task's named port (`FargateTask.portName`) under `discoveryName`, reachable by
+   * clients as `http://<discoveryName>:<task port>`. @default none (a client only)
+   */
+  readonly publish?: { readonly discoveryName: string };
+}
+
 export interface WebServiceProps {
   readonly naming: NameContext;
   /** Component name, e.g. `web`: service `<project>-<env>-web`. */
@@ -68,7 +89,21 @@ export interface WebServiceProps {
   readonly subnetIds: readonly string[];
   readonly clusterName: string;
   readonly clusterArn: string;
-  readonly loadBalancer: PublicLoadBalancer;
+  /**
+   * The public load balancer, with the route its listener takes to this service. Without it the
+   * service is internal: no target group, no ingress from the load balancer.
+   * @default none (internal)
+   */
+  readonly loadBalancer?: PublicLoadBalancer;
+  /** The listener rule (with `loadBalancer`). @default `{ priority: 100, pathPatterns: ["/*"] }` */
+  readonly route?: ServiceRoute;
+  /** ECS Service Connect. @default off */
+  readonly serviceConnect?: ServiceConnectOptions;
+  /**
+   * Run the tasks on this EC2 capacity provider (the task must be `compatibility: "EC2"`) instead
+   * of Fargate; tasks are spread over availability zones. @default Fargate (see `capacity`)
+   */
+  readonly ec2CapacityProvider?: string;
   /** The task to run; it must declare a `containerPort`. */
   readonly task: FargateTask;
   /** Tasks at first deployment; autoscaling owns the count afterwards. @default scaling.minCount */
@@ -85,10 +120,6 @@ export interface WebServiceProps {
   /** On-demand / Spot split. @default Spot only */
   readonly capacity?: CapacityStrategy;
   readonly scaling?: ServiceScaling;
-  /** Listener-rule path patterns routed to this service. @default ["/*"] */
-  readonly pathPatterns?: readonly string[];
-  /** Listener-rule priority (lower wins). @default 100 */
-  readonly listenerPriority?: number;
   /** Allow `aws ecs execute-command` into tasks (the task must grant it too). @default false */
   readonly enableExecuteCommand?: boolean;
   /** Resources the service must be created after, e.g. the cluster's capacity providers. @default [] */
@@ -96,11 +127,13 @@ export interface WebServiceProps {
 }
 
 /**
- * A Fargate service behind the public load balancer: target group of type `ip`, a listener rule,
- * tasks in private subnets with their own security group (ingress only from the load balancer on
- * the container port; egress HTTPS), circuit breaker with rollback, Spot-aware capacity strategy,
- * `desired_count` left to autoscaling after creation, and target tracking on CPU (plus optional
- * memory and request-count policies).
+ * An ECS service of the application: tasks in private subnets with their own security group
+ * (egress HTTPS; ingress only from the load balancer and from the services admitted with
+ * {@link WebService.allowFrom}), circuit breaker with rollback, Fargate (Spot-aware strategy) or an
+ * EC2 capacity provider, `desired_count` left to autoscaling after creation, target tracking on CPU
+ * (plus optional memory and request-count policies). Public services get a target group of type
+ * `ip` and a listener rule on the public load balancer; with `serviceConnect` the service joins the
+ * namespace as a client and, with `publish`, serves its named port there.
  */
 export class WebService extends Construct {
   readonly service: EcsService;
@@ -108,7 +141,10 @@ export class WebService extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly securityGroupId: string;
   readonly tasksSecurityGroup: TaskSecurityGroup;
-  readonly targetGroup: LbTargetGroup;
+  /** The target group, for public services. */
+  readonly targetGroup?: LbTargetGroup;
+  /** The port the tasks listen on. */
+  readonly port: number;
   readonly scalingPolicyNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
@@ -117,6 +153,19 @@ export class WebService extends Construct {
     const port = task.containerPort;
     if (!port) {
       throw new Error(`WebService ${props.component}: the task must declare a containerPort`);
+    }
+    this.port = port;
+    if (props.route && !loadBalancer) {
+      throw new Error(`WebService ${props.component}: route needs the loadBalancer it is a rule of`);
+    }
+    if (props.serviceConnect?.publish && !task.portName) {
+      throw new Error(`WebService ${props.component}: serviceConnect.publish needs a task with a portName`);
+    }
+    if (props.ec2CapacityProvider && props.capacity) {
+      throw new Error(`WebService ${props.component}: capacity is the Fargate split; an EC2 capacity provider takes the whole service`);
+    }
+    if (props.scaling?.requestsPerTarget !== undefined && !loadBalancer) {
+      throw new Error(`WebService ${props.component}: requestsPerTarget scales on load-balancer requests; an internal service has none`);
     }
     const scaling = props.scaling ?? {};
     const minCount = scaling.minCount ?? 1;
@@ -139,65 +188,117 @@ export class WebService extends Construct {
       naming: props.naming,
       component: props.component,
       vpcId: props.vpcId,
-      description: `Tasks of ${name}: ingress only from the load balancer`,
+      description: loadBalancer ? `Tasks of ${name}: ingress only from the load balancer and admitted services` : `Tasks of ${name}: ingress only from admitted services`,
     });
     this.securityGroup = this.tasksSecurityGroup.securityGroup;
     this.securityGroupId = this.securityGroup.id;
-    new VpcSecurityGroupIngressRule(this, "from-alb", {
-      securityGroupId: this.securityGroup.id,
-      description: "Traffic from the load balancer",
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: loadBalancer.securityGroupId,
-    });
-    new VpcSecurityGroupEgressRule(this, "alb-to-tasks", {
-      securityGroupId: loadBalancer.securityGroupId,
-      description: `To ${name} tasks`,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: this.securityGroup.id,
-    });
 
-    this.targetGroup = new LbTargetGroup(this, "target-group", {
-      name: physicalName(props.naming, props.component, { maxLength: NAME_LIMITS.albOrTargetGroup }),
-      targetType: "ip",
-      port,
-      protocol: "HTTP",
-      vpcId: props.vpcId,
-      deregistrationDelay: String(props.deregistrationDelaySeconds ?? 30),
-      healthCheck: {
-        enabled: true,
-        path: healthPath,
-        matcher: health.matcher ?? "200-399",
-        healthyThreshold: health.healthyThreshold ?? 2,
-        unhealthyThreshold: health.unhealthyThreshold ?? 3,
-        interval: health.intervalSeconds ?? 15,
-        timeout: health.timeoutSeconds ?? 5,
+    let rule: LbListenerRule | undefined;
+    if (loadBalancer) {
+      new VpcSecurityGroupIngressRule(this, "from-alb", {
+        securityGroupId: this.securityGroup.id,
+        description: "Traffic from the load balancer",
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: loadBalancer.securityGroupId,
+      });
+      new VpcSecurityGroupEgressRule(this, "alb-to-tasks", {
+        securityGroupId: loadBalancer.securityGroupId,
+        description: `To ${name} tasks`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: this.securityGroup.id,
+      });
+      this.targetGroup = new LbTargetGroup(this, "target-group", {
+        name: physicalName(props.naming, props.component, { maxLength: NAME_LIMITS.albOrTargetGroup }),
+        targetType: "ip",
+        port,
         protocol: "HTTP",
-      },
-    });
-    const rule = new LbListenerRule(this, "listener-rule", {
-      listenerArn: loadBalancer.applicationListener.arn,
-      priority: props.listenerPriority ?? 100,
-      action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
-      condition: [{ pathPattern: { values: [...(props.pathPatterns ?? ["/*"])] } }],
-    });
+        vpcId: props.vpcId,
+        deregistrationDelay: String(props.deregistrationDelaySeconds ?? 30),
+        healthCheck: {
+          enabled: true,
+          path: healthPath,
+          matcher: health.matcher ?? "200-399",
+          healthyThreshold: health.healthyThreshold ?? 2,
+          unhealthyThreshold: health.unhealthyThreshold ?? 3,
+          interval: health.intervalSeconds ?? 15,
+          timeout: health.timeoutSeconds ?? 5,
+          protocol: "HTTP",
+        },
+      });
+      const route = props.route ?? { priority: 100, pathPatterns: ["/*"] };
+      const conditions = [
+        ...(route.pathPatterns?.length ? [{ pathPattern: { values: [...route.pathPatterns] } }] : []),
+        ...(route.hostHeaders?.length ? [{ hostHeader: { values: [...route.hostHeaders] } }] : []),
+      ];
+      if (conditions.length === 0) {
+        throw new Error(`WebService ${props.component}: route needs pathPatterns, hostHeaders or both`);
+      }
+      rule = new LbListenerRule(this, "listener-rule", {
+        listenerArn: loadBalancer.applicationListener.arn,
+        priority: route.priority,
+        action: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+        condition: conditions,
+      });
+    }
 
+    const connect = props.serviceConnect;
     this.service = new EcsService(this, "service", {
       name,
       cluster: props.clusterArn,
       taskDefinition: task.taskDefinitionArn,
       desiredCount,
-      capacityProviderStrategy: capacityProviderStrategy(props.capacity),
+      capacityProviderStrategy: props.ec2CapacityProvider
+        ? [{ capacityProvider: props.ec2CapacityProvider, base: 0, weight: 1 }]
+        : capacityProviderStrategy(props.capacity),
+      // On EC2 capacity, spread the tasks over the zones first, then over the instances.
+      ...(props.ec2CapacityProvider
+        ? {
+            orderedPlacementStrategy: [
+              { type: "spread", field: "attribute:ecs.availability-zone" },
+              { type: "spread", field: "instanceId" },
+            ],
+          }
+        : {}),
       networkConfiguration: {
         subnets: [...props.subnetIds],
         securityGroups: [this.securityGroup.id],
         assignPublicIp: false,
       },
-      loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: task.containerName, containerPort: port }],
-      healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60,
+      ...(this.targetGroup
+        ? {
+            loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: task.containerName, containerPort: port }],
+            // ECS accepts a grace period only for services behind a load balancer.
+            healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60,
+          }
+        : {}),
+      ...(connect
+        ? {
+            serviceConnectConfiguration: {
+              enabled: true,
+              namespace: connect.namespaceArn,
+              ...(connect.publish
+                ? {
+                    service: [
+                      {
+                        portName: task.portName!,
+                        discoveryName: connect.publish.discoveryName,
+                        clientAlias: { port, dnsName: connect.publish.discoveryName },
+                      },
+                    ],
+                  }
+                : {}),
+              // The Service Connect proxy logs next to the application's.
+              logConfiguration: {
+                logDriver: "awslogs",
+                options: { "awslogs-group": task.logGroup.name, "awslogs-region": task.region, "awslogs-stream-prefix": "service-connect" },
+              },
+            },
+          }
+        : {}),
       deploymentCircuitBreaker: { enable: true, rollback: true },
       deploymentMinimumHealthyPercent: props.minHealthyPercent ?? 100,
       deploymentMaximumPercent: props.maxPercent ?? 200,
@@ -208,7 +309,7 @@ export class WebService extends Construct {
       // Autoscaling owns the task count once the service exists.
       lifecycle: { ignoreChanges: ["desired_count"] },
       // The target group must be attached to the load balancer before the service registers tasks.
-      dependsOn: [rule, ...(props.dependsOn ?? [])],
+      dependsOn: [...(rule ? [rule] : []), ...(props.dependsOn ?? [])],
     });
     this.serviceName = this.service.name;
 
@@ -240,9 +341,25 @@ export class WebService extends Construct {
     if (scaling.memoryTargetPercent !== undefined) {
       track("memory", "ECSServiceAverageMemoryUtilization", scaling.memoryTargetPercent);
     }
-    if (scaling.requestsPerTarget !== undefined) {
+    if (scaling.requestsPerTarget !== undefined && loadBalancer && this.targetGroup) {
       track("requests", "ALBRequestCountPerTarget", scaling.requestsPerTarget, `${loadBalancer.arnSuffix}/${this.targetGroup.arnSuffix}`);
     }
+  }
+
+  /**
+   * Admits a caller's tasks (a Service Connect client) on the service's port: ingress here, and the
+   * caller's egress to this service. `id` names the caller in rule ids and descriptions.
+   */
+  allowFrom(id: string, caller: TaskSecurityGroup): void {
+    new VpcSecurityGroupIngressRule(this, `from-${id}`, {
+      securityGroupId: this.securityGroup.id,
+      description: `Service Connect from ${id}`,
+      ipProtocol: "tcp",
+      fromPort: this.port,
+      toPort: this.port,
+      referencedSecurityGroupId: caller.securityGroupId,
+    });
+    caller.allowEgressTo(`service-${this.node.id}`, this.securityGroup.id, this.port, `Service Connect to ${this.node.id}`);
   }
 
   /** Opens egress from the tasks to another security group (for example the database) on one port. */

@@ -85,6 +85,18 @@ export interface FargateTaskProps extends TaskImageProps {
   readonly command?: readonly string[];
   /** Port the container listens on. @default none */
   readonly containerPort?: number;
+  /**
+   * Name of the container port's mapping, with HTTP as its application protocol: what ECS Service
+   * Connect publishes (and then reports HTTP metrics for). Needs `containerPort`.
+   * @default none (an unnamed mapping)
+   */
+  readonly portName?: string;
+  /**
+   * Where the task runs: `FARGATE`, or `EC2` for container instances of a capacity provider (the
+   * Fargate size table and its 120-second stop limit then do not apply; the task still uses awsvpc).
+   * @default "FARGATE"
+   */
+  readonly compatibility?: "FARGATE" | "EC2";
   /** Mount the root filesystem read-only; a writable scratch volume is mounted at `scratchPath`. @default true */
   readonly readonlyRootFilesystem?: boolean;
   /** Where the writable scratch volume is mounted. @default "/tmp" */
@@ -105,7 +117,7 @@ export interface FargateTaskProps extends TaskImageProps {
 }
 
 /**
- * A Fargate task definition with its log group and two roles: an execution role that may pull from
+ * A task definition (Fargate, or EC2 capacity with awsvpc networking) with its log group and two roles: an execution role that may pull from
  * one repository, write to one log group and read exactly the secrets it injects, and a task role for
  * the application, empty until a module grants it something with {@link FargateTask.grant}.
  */
@@ -115,6 +127,10 @@ export class FargateTask extends Construct {
   readonly family: string;
   readonly containerName: string;
   readonly containerPort?: number;
+  /** Name of the container port's mapping (Service Connect), when set. */
+  readonly portName?: string;
+  /** Region of the task's log group. */
+  readonly region: string;
   readonly executionRole: IamRole;
   readonly taskRole: IamRole;
   readonly logGroup: CloudwatchLogGroup;
@@ -127,13 +143,17 @@ export class FargateTask extends Construct {
     super(scope, id);
     const cpu = props.cpu ?? 256;
     const memory = props.memory ?? 512;
-    const sizeProblem = fargateSizeProblem(cpu, memory);
+    const compatibility = props.compatibility ?? "FARGATE";
+    const sizeProblem = compatibility === "FARGATE" ? fargateSizeProblem(cpu, memory) : cpu < 128 || memory < 128 ? "cpu and memory must be at least 128" : undefined;
     if (sizeProblem) {
       throw new Error(`FargateTask ${props.component}: ${sizeProblem}`);
     }
     const stopTimeout = props.stopTimeoutSeconds ?? 30;
     if (stopTimeout < 2 || stopTimeout > 120) {
-      throw new Error(`FargateTask ${props.component}: stopTimeoutSeconds must be 2-120 on Fargate, got ${stopTimeout}`);
+      throw new Error(`FargateTask ${props.component}: stopTimeoutSeconds must be 2-120, got ${stopTimeout}`);
+    }
+    if (props.portName !== undefined && (!props.containerPort || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(props.portName))) {
+      throw new Error(`FargateTask ${props.component}: portName "${props.portName}" needs a containerPort and 1-64 lower-case letters, digits, '_' or '-'`);
     }
     const secrets = props.secrets ?? [];
     this.secretNames = new Set(secrets.map((s) => s.name));
@@ -146,6 +166,8 @@ export class FargateTask extends Construct {
     this.family = physicalName(props.naming, props.component);
     this.containerName = props.containerName ?? "app";
     this.containerPort = props.containerPort;
+    this.portName = props.portName;
+    this.region = props.region;
     const roleName = (suffix: string) => physicalName(props.naming, `${props.component}-${suffix}`, { maxLength: NAME_LIMITS.iamRole });
     const ecsTrust = serviceTrustPolicy(
       "ecs-tasks.amazonaws.com",
@@ -261,7 +283,15 @@ export class FargateTask extends Construct {
       image: props.image,
       essential: true,
       ...(props.command ? { command: [...props.command] } : {}),
-      ...(props.containerPort ? { portMappings: [{ containerPort: props.containerPort, protocol: "tcp" }] } : {}),
+      ...(props.containerPort
+        ? {
+            portMappings: [
+              props.portName
+                ? { name: props.portName, containerPort: props.containerPort, protocol: "tcp", appProtocol: "http" }
+                : { containerPort: props.containerPort, protocol: "tcp" },
+            ],
+          }
+        : {}),
       // Filled in at synthesis (see containerDefinitions), so it includes addEnvironment().
       environment: undefined,
       secrets: [...secrets].sort((a, b) => a.name.localeCompare(b.name)).map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
@@ -285,7 +315,7 @@ export class FargateTask extends Construct {
 
     this.taskDefinition = new EcsTaskDefinition(this, "task-definition", {
       family: this.family,
-      requiresCompatibilities: ["FARGATE"],
+      requiresCompatibilities: [compatibility],
       networkMode: "awsvpc",
       cpu: String(cpu),
       memory: String(memory),

@@ -24,6 +24,7 @@ import type {
   MonitoredSchedule,
   MonitoredService,
   MonitoredStateMachine,
+  MonitoredTargetGroup,
   MonitoringEvaluation,
   MonitoringThresholds,
 } from "./types";
@@ -48,6 +49,8 @@ export interface PlatformMonitoringProps {
   readonly alertEmails?: readonly string[];
   /** The public load balancer and its web target group. @default none (no load-balancer alarms) */
   readonly loadBalancer?: MonitoredLoadBalancer;
+  /** Target groups of further public services on the same load balancer. @default [] */
+  readonly targetGroups?: readonly MonitoredTargetGroup[];
   /** ECS services. @default [] */
   readonly services?: readonly MonitoredService[];
   /** The Aurora cluster. @default none (no database alarms) */
@@ -272,6 +275,12 @@ function validate(props: PlatformMonitoringProps): void {
     if (literal(q.queueName) && q.queueName === q.deadLetterQueueName) fail(`queues[${q.name}]: queueName and deadLetterQueueName are the same queue`);
   }
 
+  const targetGroups = props.targetGroups ?? [];
+  checkShortNames("targetGroups", targetGroups);
+  for (const g of targetGroups) {
+    checkIdentifier(`targetGroups[${g.name}].targetGroupArnSuffix`, g.targetGroupArnSuffix, /^targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, "a target group ARN suffix (targetgroup/<name>/<id>)");
+  }
+
   const functions = props.functions ?? [];
   checkShortNames("functions", functions);
   for (const f of functions) {
@@ -374,6 +383,9 @@ export class PlatformMonitoring extends Construct {
       this.loadBalancerAlarms(props.loadBalancer, thresholds, percentile);
       tiers.push({ tier: "load-balancer", loadBalancer: props.loadBalancer, percentile });
     }
+    for (const g of props.targetGroups ?? []) {
+      this.targetGroupAlarms(`alb-${g.name}`, g.name, g.name, { TargetGroup: g.targetGroupArnSuffix, LoadBalancer: g.loadBalancerArnSuffix }, thresholds, percentile);
+    }
     if (props.services?.length) {
       for (const service of props.services) this.serviceAlarms(service, thresholds);
       tiers.push({ tier: "services", services: props.services });
@@ -425,7 +437,6 @@ export class PlatformMonitoring extends Construct {
 
   // ALB: ELB 5xx rate, target 5xx count, response time percentile, unhealthy hosts.
   private loadBalancerAlarms(lb: MonitoredLoadBalancer, t: Required<MonitoringThresholds>, percentile: string): void {
-    const tg = { TargetGroup: lb.targetGroupArnSuffix, LoadBalancer: lb.arnSuffix };
     const alb = (metricName: string, period: number) => ({
       namespace: "AWS/ApplicationELB",
       metricName,
@@ -451,12 +462,27 @@ export class PlatformMonitoring extends Construct {
         { id: "rate", expression: ALB_5XX_RATE_EXPRESSION, label: "ELB 5xx % of requests", returnData: true },
       ],
     });
+    this.targetGroupAlarms("alb", "web", "alb", { TargetGroup: lb.targetGroupArnSuffix, LoadBalancer: lb.arnSuffix }, t, percentile);
+  }
+
+  /**
+   * A target group's alarms: target 5xx count, response-time percentile, unhealthy hosts. `prefix`
+   * starts the alarm names (`alb` for the first public service's, `alb-<name>` for the others).
+   */
+  private targetGroupAlarms(
+    prefix: string,
+    service: string,
+    resource: string,
+    tg: Record<string, string>,
+    t: Required<MonitoringThresholds>,
+    percentile: string,
+  ): void {
     this.alarm({
-      component: "alb-target-5xx",
+      component: `${prefix}-target-5xx`,
       tier: "load-balancer",
-      resource: "alb",
-      meaning: `The application returned more than ${t.target5xxCount} 5xx responses in ${this.events.periodSeconds / 60} minute(s).`,
-      action: "Read the web service's logs for exceptions around the alarm time; roll back a bad deployment.",
+      resource,
+      meaning: `The ${service} service returned more than ${t.target5xxCount} 5xx responses in ${this.events.periodSeconds / 60} minute(s).`,
+      action: `Read the ${service} service's logs for exceptions around the alarm time; roll back a bad deployment.`,
       profile: "events",
       threshold: t.target5xxCount,
       comparison: "GreaterThanThreshold",
@@ -465,10 +491,10 @@ export class PlatformMonitoring extends Construct {
       metric: { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions: tg, statistic: "Sum" },
     });
     this.alarm({
-      component: "alb-response-time",
+      component: `${prefix}-response-time`,
       tier: "load-balancer",
-      resource: "alb",
-      meaning: `${percentile} target response time is above ${t.targetResponseTimeSeconds} s.`,
+      resource,
+      meaning: `${percentile} target response time of the ${service} service is above ${t.targetResponseTimeSeconds} s.`,
       action: "Look for slow queries (database CPU, Performance Insights), saturated tasks (CPU/memory) or a slow dependency.",
       profile: "sustained",
       threshold: t.targetResponseTimeSeconds,
@@ -478,10 +504,10 @@ export class PlatformMonitoring extends Construct {
       metric: { namespace: "AWS/ApplicationELB", metricName: "TargetResponseTime", dimensions: tg, extendedStatistic: percentile },
     });
     this.alarm({
-      component: "alb-unhealthy-hosts",
+      component: `${prefix}-unhealthy-hosts`,
       tier: "load-balancer",
-      resource: "alb",
-      meaning: "At least one web target has been failing the load balancer health check.",
+      resource,
+      meaning: `At least one ${service} target has been failing the load balancer health check.`,
       action: "Check the health-check path and the stopped tasks' reasons (`aws ecs describe-tasks`); a crash loop shows in the service events.",
       profile: "sustained",
       threshold: 0,
@@ -531,6 +557,22 @@ export class PlatformMonitoring extends Construct {
         // the service (or Container Insights) is gone, which is exactly what this alarm must report.
         treatMissingData: "breaching",
         metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions, statistic: "Minimum" },
+      });
+    }
+    if (s.discoveryName) {
+      this.alarm({
+        component: `ecs-${s.name}-connect-5xx`,
+        tier: "services",
+        resource: s.name,
+        meaning: `The ${s.name} service answered its Service Connect callers more than ${t.target5xxCount} 5xx responses in ${this.events.periodSeconds / 60} minute(s).`,
+        action: `Read the ${s.name} service's logs (and its service-connect log stream) for errors; check the callers' recent deployments.`,
+        profile: "events",
+        threshold: t.target5xxCount,
+        comparison: "GreaterThanThreshold",
+        // The callers' proxies publish per target; with no calls there is nothing to judge.
+        treatMissingData: "notBreaching",
+        // Reported by the calling tasks' Service Connect proxies, across all callers, by the callee's discovery name.
+        metric: { namespace: "AWS/ECS", metricName: "HTTPCode_Target_5XX_Count", dimensions: { TargetDiscoveryName: s.discoveryName }, statistic: "Sum" },
       });
     }
   }

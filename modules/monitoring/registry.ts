@@ -9,10 +9,11 @@ import type {
   MonitoredSchedule,
   MonitoredService,
   MonitoredStateMachine,
+  MonitoredTargetGroup,
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines";
+type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
 export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database">>> &
@@ -37,6 +38,7 @@ export class MonitoringRegistry {
   private loadBalancer?: MonitoredLoadBalancer;
   private database?: MonitoredDatabase;
   private readonly services: MonitoredService[] = [];
+  private readonly targetGroups: MonitoredTargetGroup[] = [];
   private readonly queues: MonitoredQueue[] = [];
   private readonly functions: MonitoredFunction[] = [];
   private readonly schedules: MonitoredSchedule[] = [];
@@ -50,6 +52,12 @@ export class MonitoringRegistry {
   setLoadBalancer(owner: string, loadBalancer: MonitoredLoadBalancer): void {
     this.claim(owner, "load balancer", "");
     this.loadBalancer = loadBalancer;
+  }
+
+  /** Another public service's target group: its 5xx, response-time and unhealthy-host alarms. */
+  addTargetGroup(owner: string, targetGroup: MonitoredTargetGroup): void {
+    this.claim(owner, "target group", targetGroup.name);
+    this.targetGroups.push(targetGroup);
   }
 
   /** The Aurora cluster (one per workspace). */
@@ -99,6 +107,7 @@ export class MonitoringRegistry {
     return {
       loadBalancer: this.loadBalancer,
       services: [...this.services],
+      targetGroups: [...this.targetGroups],
       database: this.database,
       queues: [...this.queues],
       functions: [...this.functions],

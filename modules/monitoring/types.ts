@@ -76,6 +76,22 @@ export interface MonitoredService {
    * scales to zero) creates no running-task alarm.
    */
   readonly minRunning: number;
+  /**
+   * The service's ECS Service Connect discovery name, when other services call it: its callers'
+   * proxies publish the responses they get from it under `TargetDiscoveryName`.
+   * @default none (no Service Connect alarms)
+   */
+  readonly discoveryName?: string;
+}
+
+/** A target group of the public load balancer other than the one {@link MonitoredLoadBalancer} names. */
+export interface MonitoredTargetGroup {
+  /** Short name used in alarm names (`alb-<name>-...`): the service behind it. */
+  readonly name: string;
+  /** `app/<name>/<id>` of the load balancer. */
+  readonly loadBalancerArnSuffix: string;
+  /** `targetgroup/<name>/<id>`. */
+  readonly targetGroupArnSuffix: string;
 }
 
 /** The Aurora cluster. */

@@ -165,26 +165,140 @@ const capacity = z
     message: "at least one of onDemandWeight and spotWeight must be above 0",
   });
 
+/**
+ * Names of what a workspace stack holds besides its services (construct ids and physical-name
+ * components). A service takes its name as both, so it cannot take one of these.
+ */
+export const RESERVED_COMPONENT_NAMES = [
+  "alb",
+  "audit",
+  "backup",
+  "cluster",
+  "database",
+  "ecr",
+  "https",
+  "ingest",
+  "migrate",
+  "monitoring",
+  "network",
+  "pipeline",
+  "schedule-group",
+  "service-connect",
+  "waf",
+];
+/** Prefixes the platform's own components use (`worker-<name>`, `task-<name>`, ...). */
+const RESERVED_COMPONENT_PREFIXES = ["worker-", "task-", "scheduled-", "database-", "migrate-"];
+
+const pathPattern = z
+  .string()
+  .min(1)
+  .max(128, "path patterns have at most 128 characters")
+  .regex(/^\/[A-Za-z0-9_\-.$/~"'@:+*?&=%]*$/, 'must be a path pattern starting with "/" (letters, digits, "*" and "?" wildcards)');
+const hostHeader = z
+  .string()
+  .max(128, "host headers have at most 128 characters")
+  .regex(/^(\*\.)?([a-z0-9*?]([a-z0-9*?-]{0,61}[a-z0-9*?])?\.)+[a-z*?]{2,63}$/, "must be a lower-case host name, optionally with a leading *.");
+
+/** How the public load balancer reaches a service. */
+const route = z
+  .object({
+    /**
+     * Listener-rule priority, 1 to 50000 (lower is evaluated first), unique in the workspace. It is
+     * part of the config, not the list order, so adding or removing a service changes no other rule.
+     */
+    priority: z.number().int().min(1).max(50000),
+    /** Request paths routed to the service, e.g. ["/api/*"]. @default none */
+    pathPatterns: z.array(pathPattern).min(1).optional(),
+    /** Host headers routed to the service, e.g. ["api.example.com"]. @default none */
+    hostHeaders: z.array(hostHeader).min(1).optional(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const values = (r.pathPatterns?.length ?? 0) + (r.hostHeaders?.length ?? 0);
+    if (values === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "needs pathPatterns, hostHeaders or both" });
+    } else if (values > 5) {
+      // An ALB rule holds at most five condition values in all.
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `has ${values} path and host values; a listener rule holds at most 5` });
+    }
+  });
+
+/** EC2 capacity of a service: its own Auto Scaling group behind an ECS capacity provider. */
+const ec2Capacity = z
+  .object({
+    /** Instance types, most preferred first (more than one spreads Spot across pools). */
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type such as m7g.large"))
+      .min(1)
+      .max(20),
+    /** CPU architecture of the instance types and the task. @default "x86_64" */
+    architecture: z.enum(["x86_64", "arm64"]).default("x86_64"),
+    /** Fewest instances. @default 0 */
+    minInstances: z.number().int().min(0).max(1000).default(0),
+    /** Most instances. */
+    maxInstances: z.number().int().min(1).max(1000),
+    /** Instances that are always on-demand. @default 0 */
+    onDemandBase: z.number().int().min(0).max(1000).default(0),
+    /** Share of on-demand instances above the base, percent; below 100 the rest is Spot. @default 100 */
+    onDemandPercentAboveBase: z.number().int().min(0).max(100).default(100),
+    /** Capacity the ECS managed scaling keeps in use, percent. @default 100 */
+    targetCapacityPercent: z.number().int().min(1).max(100).default(100),
+    /** Root volume size in GiB (gp3, encrypted). @default 30 */
+    rootVolumeGiB: z.number().int().min(30).max(16384).default(30),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.minInstances > e.maxInstances) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minInstances"], message: `minInstances ${e.minInstances} is above maxInstances ${e.maxInstances}` });
+    }
+    const graviton = e.instanceTypes.map((t) => /^[a-z]+\d+[a-z]*g[a-z]*\./.test(t));
+    e.instanceTypes.forEach((t, i) => {
+      if (graviton[i] !== (e.architecture === "arm64")) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ["instanceTypes", i],
+          message: `${t} is ${graviton[i] ? "an arm64 (Graviton)" : "an x86_64"} type; architecture is ${e.architecture}`,
+        });
+      }
+    });
+  });
+
 const service = z
   .object({
-    /** Component name of the web service. */
-    name: identifier("service name", 20).default("web"),
+    /** Service name: ECS service, task family, log group and security group `<project>-<env>-<name>`; its Service Connect name. */
+    name: identifier("service name", 20),
     /** Short name of the ECR repository (in `ecr.repositories`) the image comes from. */
     repository: z.string(),
     containerPort: z.number().int().min(1).max(65535),
-    cpu: z.number().int(),
-    memory: z.number().int(),
+    cpu: z.number().int().min(128),
+    memory: z.number().int().min(128),
     command: z.array(z.string().min(1)).min(1).optional(),
     environment: containerEnvironment.default({}),
     desiredCount: z.number().int().min(0).optional(),
     minCount: z.number().int().min(0).max(1000),
     maxCount: z.number().int().min(1).max(1000),
-    healthCheck: healthCheck.default({}),
-    deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(30),
+    /** How the public load balancer reaches the service. @default none (internal: reached by other services only) */
+    public: route.optional(),
+    /** Services this one calls through Service Connect; only these admit its traffic. @default [] */
+    calls: z.array(identifier("service name", 20)).default([]),
+    /** Worker queues (`workers[].name`) this service sends tasks to. @default [] */
+    sendsTo: z.array(identifier("worker name", 20)).default([]),
+    /** Whether the service gets the database credentials and a path to PostgreSQL. @default true */
+    database: z.boolean().default(true),
+    /** Load-balancer health check (public services). @default see README */
+    healthCheck: healthCheck.optional(),
+    /** Seconds a deregistering target keeps draining (public services). @default 30 */
+    deregistrationDelaySeconds: z.number().int().min(0).max(3600).optional(),
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(3600).default(60),
-    capacity: capacity.default({}),
+    /** `fargate` (default) or `ec2`: the service's own Auto Scaling group behind an ECS capacity provider. */
+    compute: z.enum(["fargate", "ec2"]).default("fargate"),
+    /** On-demand / Spot split on Fargate. @default Spot only */
+    capacity: capacity.optional(),
+    /** EC2 capacity (required with `compute: "ec2"`). */
+    ec2: ec2Capacity.optional(),
     cpuTargetPercent: percent(10, 95).default(80),
     memoryTargetPercent: percent(10, 95).optional(),
+    /** Target load-balancer requests per task per minute (public services). @default none */
     requestsPerTarget: z.number().int().min(1).optional(),
     scaleInCooldownSeconds: z.number().int().min(0).max(3600).default(300),
     scaleOutCooldownSeconds: z.number().int().min(0).max(3600).default(60),
@@ -193,7 +307,23 @@ const service = z
   })
   .strict()
   .superRefine((svc, ctx) => {
-    checkFargateSize(svc, ctx);
+    const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    if (svc.compute === "fargate") {
+      checkFargateSize(svc, ctx);
+      if (svc.ec2) issue("ec2", 'is for compute "ec2"; this service runs on Fargate');
+    } else {
+      if (!svc.ec2) issue("ec2", 'is required with compute "ec2" (instance types and group size)');
+      if (svc.capacity) issue("capacity", 'is the Fargate on-demand/Spot split; with compute "ec2" use ec2.onDemandBase and ec2.onDemandPercentAboveBase');
+    }
+    if (!svc.public) {
+      for (const field of ["healthCheck", "deregistrationDelaySeconds", "requestsPerTarget"] as const) {
+        if (svc[field] !== undefined) issue(field, "is for public services (behind the load balancer); this one has no public route");
+      }
+    }
+    if (RESERVED_COMPONENT_NAMES.includes(svc.name) || RESERVED_COMPONENT_PREFIXES.some((p) => svc.name.startsWith(p))) {
+      issue("name", `"${svc.name}" collides with a name the platform uses (${RESERVED_COMPONENT_NAMES.join(", ")}, ${RESERVED_COMPONENT_PREFIXES.map((p) => `${p}*`).join(", ")})`);
+    }
+    if (svc.calls.includes(svc.name)) issue("calls", "lists the service itself");
     if (svc.minCount > svc.maxCount) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["minCount"], message: `minCount ${svc.minCount} is above maxCount ${svc.maxCount}` });
     }
@@ -353,6 +483,61 @@ const scheduledTask = z
   })
   .strict()
   .superRefine(checkFargateSize);
+
+/** The rules across `services[]`: names, repositories, routes, calls, queues, ports. */
+function checkServices(
+  env: {
+    services: ReadonlyArray<z.output<typeof service>>;
+    ecr: { repositories: ReadonlyArray<{ name: string }> };
+    workers: ReadonlyArray<{ name: string }>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  checkUniqueNames(env.services, ["services"], ctx);
+  const names = env.services.map((s) => s.name);
+  const repositories = env.ecr.repositories.map((r) => r.name);
+  const workers = env.workers.map((w) => w.name);
+  const priorities = new Map<number, string>();
+  const conditions = new Map<string, string>();
+  env.services.forEach((svc, i) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["services", i, ...path], message });
+    if (!repositories.includes(svc.repository)) {
+      issue(["repository"], `"${svc.repository}" is not in ecr.repositories (${repositories.join(", ")})`);
+    }
+    svc.calls.forEach((callee, j) => {
+      if (!names.includes(callee)) issue(["calls", j], `"${callee}" is not a service (${names.join(", ")})`);
+    });
+    svc.sendsTo.forEach((queue, j) => {
+      if (!workers.includes(queue)) issue(["sendsTo", j], `"${queue}" is not a worker (${workers.join(", ") || "none configured"})`);
+    });
+    if (svc.public) {
+      const earlier = priorities.get(svc.public.priority);
+      if (earlier) issue(["public", "priority"], `${svc.public.priority} is already the priority of service "${earlier}"`);
+      priorities.set(svc.public.priority, svc.name);
+      // The same path and host set routed twice: the lower priority would never see a request.
+      const key = JSON.stringify([[...(svc.public.pathPatterns ?? [])].sort(), [...(svc.public.hostHeaders ?? [])].sort()]);
+      const same = conditions.get(key);
+      if (same) issue(["public"], `routes the same paths and hosts as service "${same}"`);
+      conditions.set(key, svc.name);
+    } else if (!env.services.some((other) => other.calls.includes(svc.name))) {
+      issue(["public"], `service "${svc.name}" has no public route and no service calls it; give it a route or list it in a caller's calls`);
+    }
+  });
+  // Service Connect clients reach every service by name and port: two services on one port of one name would clash.
+  const ports = new Map<number, string>();
+  env.services.forEach((svc, i) => {
+    if (!env.services.some((other) => other.calls.includes(svc.name))) return;
+    const earlier = ports.get(svc.containerPort);
+    if (earlier) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["services", i, "containerPort"],
+        message: `${svc.containerPort} is also the port of service "${earlier}"; services other services call need ports of their own`,
+      });
+    }
+    ports.set(svc.containerPort, svc.name);
+  });
+}
 
 /** Adds a "duplicate name" issue for every repeated `name` in a list. */
 function checkUniqueNames(list: ReadonlyArray<{ name: string }>, path: string[], ctx: z.RefinementCtx): void {
@@ -559,7 +744,13 @@ export const environmentSchema = z
     /** Retention of application and ECS log groups, in days. */
     logRetentionDays: logRetentionDays.default(90),
     loadBalancer: loadBalancer.default({}),
-    service,
+    /**
+     * The application's services. The first one's image and environment are also what the workers,
+     * scheduled tasks and the migrate task run.
+     */
+    services: z.array(service).min(1, "at least one service is needed"),
+    /** Replaced by `services`. */
+    service: z.unknown().optional(),
     database,
     /** Celery workers, each with its own SQS queue and DLQ. */
     workers: z.array(worker).default([]),
@@ -628,22 +819,15 @@ export const environmentSchema = z
         });
       }
     });
-    if (env.service.name === "migrate" || /^(worker|task)-/.test(env.service.name) || env.service.name === "ingest") {
+    if (env.service !== undefined) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
-        path: ["service", "name"],
-        message: `"${env.service.name}" collides with a name the platform uses (migrate, ingest, worker-*, task-*)`,
+        path: ["service"],
+        message: 'replaced by services: a list of services; move this one into services: [{ name: "web", ..., public: { priority: 100, pathPatterns: ["/*"] } }]',
       });
     }
+    checkServices(env, ctx);
     checkUniqueNames(env.scheduledTasks, ["scheduledTasks"], ctx);
-    const repositories = env.ecr.repositories.map((r) => r.name);
-    if (!repositories.includes(env.service.repository)) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ["service", "repository"],
-        message: `"${env.service.repository}" is not in ecr.repositories (${repositories.join(", ")})`,
-      });
-    }
     if (env.dataPipeline?.enabled && env.database.passwordSource !== "managed") {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

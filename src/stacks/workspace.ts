@@ -11,7 +11,7 @@ import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
 import { SchedulesTier } from "../tiers/schedules";
-import { WebTier } from "../tiers/web";
+import { ServicesTier } from "../tiers/services";
 import { WorkersTier } from "../tiers/workers";
 
 /**
@@ -25,7 +25,7 @@ export class WorkspaceStack extends TerraformStack {
   readonly database: DatabaseTier;
   readonly compute: ComputeTier;
   readonly edge: EdgeTier;
-  readonly web: WebTier;
+  readonly services: ServicesTier;
   readonly workers: WorkersTier;
   readonly schedules: SchedulesTier;
   /** None when `dataPipeline` is absent or not enabled. */
@@ -48,10 +48,10 @@ export class WorkspaceStack extends TerraformStack {
 
     const network = (this.network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr }));
     const database = (this.database = new DatabaseTier(ctx, { database: config.database, network }));
-    const compute = (this.compute = new ComputeTier(ctx, { service: config.service, migrateCommand: config.database.migrateCommand, network, database }));
+    const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
     const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
-    const web = (this.web = new WebTier(ctx, { service: config.service, network, database, compute, edge }));
-    this.workers = new WorkersTier(ctx, { workers: config.workers, producers: [web], network, database, compute });
+    const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge }));
+    this.workers = new WorkersTier(ctx, { workers: config.workers, producers: services.producers, network, database, compute });
     this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
     if (config.dataPipeline?.enabled) {
       this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });

@@ -6,11 +6,13 @@ import type { TierContext } from "./context";
 import type { DatabaseTier } from "./database";
 import type { NetworkTier } from "./network";
 
-/** A task that sends Celery tasks to the workers' queues. */
+/** A task that sends Celery tasks to some of the workers' queues. */
 export interface QueueProducer {
   /** Short name, used in the send policy's id (`web`). */
   readonly name: string;
   readonly task: FargateTask;
+  /** The workers (`workers[].name`) it sends to. */
+  readonly queues: readonly string[];
 }
 
 /** The config slice the workers tier reads, and the tiers it builds on. */
@@ -18,8 +20,8 @@ export interface WorkersTierProps {
   /** `workers`: one Celery worker service per entry, each on its own queue. */
   readonly workers: EnvironmentConfig["workers"];
   /**
-   * Tasks that send work: each may send to every worker queue and gets the broker settings as
-   * environment (see {@link WorkersTier}). @default none
+   * Tasks that send work: each may send to the queues of the workers it names and gets the broker
+   * settings for them as environment (see {@link WorkersTier}). @default none
    */
   readonly producers?: readonly QueueProducer[];
   /** The VPC and its private subnets. */
@@ -34,10 +36,10 @@ const OWNER = "WorkersTier";
 
 /**
  * Workers: one Celery worker per `workers[]` entry (modules/worker: SQS queue and dead-letter
- * queue, Fargate service scaled on queue depth), connected to the database. Producers may send to
- * every queue and get `CELERY_BROKER_URL`, `CELERY_BROKER_REGION` and every queue as Celery's
- * `predefined_queues` JSON (`CELERY_PREDEFINED_QUEUES`, queue name -> URL), so they never list or
- * create queues. Registers each worker's service and queue with the monitoring. Outputs:
+ * queue, Fargate service scaled on queue depth), connected to the database. A producer may send to
+ * the queues it names (`services[].sendsTo`) and nothing else, and gets `CELERY_BROKER_URL`,
+ * `CELERY_BROKER_REGION` and those queues as Celery's `predefined_queues` JSON
+ * (`CELERY_PREDEFINED_QUEUES`, queue name -> URL), so it never lists or creates queues. Registers each worker's service and queue with the monitoring. Outputs:
  * `worker_queues`.
  */
 export class WorkersTier {
@@ -77,18 +79,19 @@ export class WorkersTier {
     }
     this.workers = workers;
 
-    if (workers.size > 0) {
-      const broker = {
+    for (const producer of props.producers ?? []) {
+      const targets = producer.queues.map((name) => {
+        const worker = workers.get(name);
+        if (!worker) throw new Error(`${OWNER}: producer ${producer.name} sends to "${name}", which is not a worker`);
+        return [name, worker] as const;
+      });
+      if (targets.length === 0) continue;
+      producer.task.addEnvironment({
         CELERY_BROKER_URL: "sqs://",
         CELERY_BROKER_REGION: ctx.region,
-        CELERY_PREDEFINED_QUEUES: JSON.stringify(
-          Object.fromEntries([...workers].map(([name, w]) => [workerQueueName(ctx.naming, name), { url: w.queueUrl }])),
-        ),
-      };
-      for (const producer of props.producers ?? []) {
-        producer.task.addEnvironment(broker);
-        for (const worker of workers.values()) worker.grantSend(producer.name, producer.task.taskRole.name);
-      }
+        CELERY_PREDEFINED_QUEUES: JSON.stringify(Object.fromEntries(targets.map(([name, w]) => [workerQueueName(ctx.naming, name), { url: w.queueUrl }]))),
+      });
+      for (const [, worker] of targets) worker.grantSend(producer.name, producer.task.taskRole.name);
     }
 
     ctx.output(

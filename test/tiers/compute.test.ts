@@ -9,7 +9,7 @@ function compute(options: Parameters<typeof testContext>[0] = {}) {
   const { availabilityZones } = t.config;
   const network = new NetworkTier(t.ctx, { availabilityZones, network: t.config.network, ecr: t.config.ecr });
   const database = new DatabaseTier(t.ctx, { database: t.config.database, network });
-  const tier = new ComputeTier(t.ctx, { service: t.config.service, migrateCommand: t.config.database.migrateCommand, network, database });
+  const tier = new ComputeTier(t.ctx, { services: t.config.services, migrateCommand: t.config.database.migrateCommand, network, database });
   return { ...t, tier, json: t.synth() };
 }
 
@@ -59,7 +59,7 @@ describe("ComputeTier", () => {
     const { json: two } = compute({
       mutate: (c) => {
         c.ecr.repositories.push({ ...c.ecr.repositories[0], name: "api" });
-        c.service.repository = "api";
+        c.services[0].repository = "api";
       },
     });
     const api = Object.entries(resourcesOf(two, "aws_ecr_repository")).find(([, r]) => r.name === "acme-dev-api")![0];

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { OperationsTier } from "../../src/tiers/operations";
-import { WebTier } from "../../src/tiers/web";
+import { ServicesTier } from "../../src/tiers/services";
 import { WorkersTier } from "../../src/tiers/workers";
 import { foundationTiers, onlyResource, ref, resourcesOf, testContext } from "../helpers";
 
 function operations(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const foundation = foundationTiers(t.ctx, t.config);
-  const web = new WebTier(t.ctx, { service: t.config.service, ...foundation });
-  new WorkersTier(t.ctx, { workers: t.config.workers, producers: [web], ...foundation });
+  const web = new ServicesTier(t.ctx, { services: t.config.services, ...foundation });
+  new WorkersTier(t.ctx, { workers: t.config.workers, producers: web.producers, ...foundation });
   const tier = new OperationsTier(t.ctx, { operations: t.config.operations, database: foundation.database });
   return { ...t, tier, web, json: t.synth() };
 }

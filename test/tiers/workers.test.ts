@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EnvironmentConfig } from "../../src/config/schema";
-import { WebTier } from "../../src/tiers/web";
+import { ServicesTier } from "../../src/tiers/services";
 import { WorkersTier } from "../../src/tiers/workers";
 import { PRODUCER_ACTIONS } from "../../modules/worker";
 import { foundationTiers, ref, resolved, resourcesOf, securityGroupRef, testContext, type SynthJson } from "../helpers";
@@ -8,8 +8,8 @@ import { foundationTiers, ref, resolved, resourcesOf, securityGroupRef, testCont
 function workers(options: Parameters<typeof testContext>[0] & { producers?: boolean } = {}) {
   const t = testContext(options);
   const foundation = foundationTiers(t.ctx, t.config);
-  const web = new WebTier(t.ctx, { service: t.config.service, ...foundation });
-  const tier = new WorkersTier(t.ctx, { workers: t.config.workers, producers: options.producers === false ? [] : [web], ...foundation });
+  const web = new ServicesTier(t.ctx, { services: t.config.services, ...foundation });
+  const tier = new WorkersTier(t.ctx, { workers: t.config.workers, producers: options.producers === false ? [] : web.producers, ...foundation });
   return { ...t, web, tier, json: t.synth() };
 }
 
@@ -18,11 +18,13 @@ const webEnvironment = (json: SynthJson): Record<string, string> => {
   return Object.fromEntries(JSON.parse(definition.container_definitions)[0].environment.map((e: { name: string; value: string }) => [e.name, e.value]));
 };
 const queueId = (json: SynthJson, name: string) => Object.entries(resourcesOf(json, "aws_sqs_queue")).find(([, q]) => q.name === name)![0];
-const addSecondWorker = (c: EnvironmentConfig) =>
+const addSecondWorker = (c: EnvironmentConfig) => {
   c.workers.push({ ...c.workers[0], name: "mail", minCount: 2 });
+  c.services[0].sendsTo = ["default", "mail"];
+};
 
 describe("WorkersTier", () => {
-  it("gives producers the broker settings and every queue's URL by queue name", () => {
+  it("gives producers the broker settings and the URLs of the queues they name, by queue name", () => {
     const { json } = workers({ mutate: addSecondWorker });
     const env = webEnvironment(json);
     expect(env.CELERY_BROKER_URL).toBe("sqs://");
@@ -35,7 +37,16 @@ describe("WorkersTier", () => {
     expect(env.APP_ENV).toBe("dev");
   });
 
-  it("lets each producer's task role send to each worker queue, and only producers", () => {
+  it("lets a producer send to none but the queues it names", () => {
+    const { json } = workers({ mutate: (c) => c.workers.push({ ...c.workers[0], name: "mail", minCount: 2 }) });
+    expect(Object.keys(JSON.parse(webEnvironment(json).CELERY_PREDEFINED_QUEUES))).toEqual(["acme-dev-default"]);
+    const resources = Object.values(resourcesOf(json, "aws_iam_role_policy"))
+      .filter((p) => p.name.startsWith("sqs-send-"))
+      .map((p) => JSON.parse(p.policy).Statement[0].Resource);
+    expect(resources).toEqual([ref("aws_sqs_queue", queueId(json, "acme-dev-default"), "arn")]);
+  });
+
+  it("lets each producer's task role send to each worker queue it names, and only producers", () => {
     const { json } = workers({ mutate: addSecondWorker });
     const webRole = Object.entries(resourcesOf(json, "aws_iam_role")).find(([, r]) => r.name === "acme-dev-web-task")![0];
     const sendPolicies = Object.values(resourcesOf(json, "aws_iam_role_policy")).filter((p) => p.name.startsWith("sqs-send-"));
@@ -50,7 +61,12 @@ describe("WorkersTier", () => {
   });
 
   it("without workers, producers keep their environment and no queue exists", () => {
-    const { json } = workers({ mutate: (c) => (c.workers = []) });
+    const { json } = workers({
+      mutate: (c) => {
+        c.workers = [];
+        c.services[0].sendsTo = [];
+      },
+    });
     expect(Object.keys(webEnvironment(json)).filter((k) => k.startsWith("CELERY_"))).toEqual([]);
     expect(json.resource.aws_sqs_queue).toBeUndefined();
     expect(json.output?.worker_queues.value).toEqual({});

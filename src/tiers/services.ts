@@ -1,0 +1,170 @@
+import { FargateTask } from "../../modules/ecs-task";
+import { WebService } from "../../modules/ecs-alb";
+import { suppressPolicy } from "../aspects/policy";
+import type { EnvironmentConfig } from "../config/schema";
+import type { ComputeTier } from "./compute";
+import type { TierContext } from "./context";
+import type { DatabaseTier } from "./database";
+import type { EdgeTier } from "./edge";
+import type { NetworkTier } from "./network";
+import type { QueueProducer } from "./workers";
+
+/** The config slice the services tier reads, and the tiers it builds on. */
+export interface ServicesTierProps {
+  /** `services`: each entry's size, image, route or callers, scaling and compute. */
+  readonly services: EnvironmentConfig["services"];
+  /** The VPC and its private subnets. */
+  readonly network: NetworkTier;
+  /** The database: its connection settings, `connect()` and the redeploy on credential rotation. */
+  readonly database: DatabaseTier;
+  /** The cluster, its Service Connect namespace, EC2 capacity and the task image settings. */
+  readonly compute: ComputeTier;
+  /** The public load balancer the public services register with. */
+  readonly edge: EdgeTier;
+}
+
+/** One built service: its config entry, task definition and ECS service. */
+export interface AppService {
+  readonly spec: EnvironmentConfig["services"][number];
+  readonly task: FargateTask;
+  readonly service: WebService;
+}
+
+const OWNER = "ServicesTier";
+/** The Service Connect port name every published service uses in its task definition. */
+const SERVICE_CONNECT_PORT = "http";
+
+/**
+ * Services: one ECS service per `services[]` entry (modules/ecs-task, modules/ecs-alb), each with
+ * its own task role, log group, security group, alarms and dashboard section. Public services get
+ * a target group and a listener rule on the edge tier's load balancer (path and/or host, at the
+ * configured priority); a service that others call publishes its port through ECS Service Connect
+ * under its name (`http://<name>:<port>`), and only the services that list it in `calls` are
+ * admitted to it. Services run on Fargate or on their EC2 capacity provider (compute tier).
+ * Connected to the database and redeployed after credential rotation unless `database: false`;
+ * producers of the workers tier by `sendsTo`. Registers the load balancer with the first public
+ * service's target group, every other public service's target group, and every service. Outputs:
+ * `services`, and `web_service_name`, `web_security_group_id` for a service named `web`.
+ */
+export class ServicesTier {
+  /** Service name -> the built service, in config order. */
+  readonly services: ReadonlyMap<string, AppService>;
+  /** The services that send work to worker queues, for the workers tier. */
+  readonly producers: readonly QueueProducer[];
+
+  constructor(ctx: TierContext, props: ServicesTierProps) {
+    const { network } = props.network;
+    const { cluster } = props.compute;
+    const { loadBalancer } = props.edge;
+    const called = new Set(props.services.flatMap((s) => s.calls));
+    const built = new Map<string, AppService>();
+    let primaryPublic: WebService | undefined;
+
+    for (const spec of props.services) {
+      const ec2 = spec.compute === "ec2" ? props.compute.ec2Capacity(spec.name, spec.ec2!) : undefined;
+      const task = new FargateTask(ctx.scope, `${spec.name}-task`, {
+        ...props.compute.taskImage(spec.repository, spec.environment, spec.database),
+        component: spec.name,
+        cpu: spec.cpu,
+        memory: spec.memory,
+        command: spec.command,
+        containerPort: spec.containerPort,
+        portName: called.has(spec.name) ? SERVICE_CONNECT_PORT : undefined,
+        compatibility: ec2 ? "EC2" : "FARGATE",
+        cpuArchitecture: spec.ec2?.architecture === "arm64" ? "ARM64" : "X86_64",
+        readonlyRootFilesystem: spec.readonlyRootFilesystem,
+        enableExecuteCommand: spec.enableExecuteCommand,
+        execLogGroupArn: cluster.execLogGroupArn,
+      });
+      const usesServiceConnect = called.has(spec.name) || spec.calls.length > 0;
+      const service = new WebService(ctx.scope, spec.name, {
+        naming: ctx.naming,
+        component: spec.name,
+        vpcId: network.vpcId,
+        subnetIds: network.privateSubnetIds,
+        clusterName: cluster.clusterName,
+        clusterArn: cluster.clusterArn,
+        ...(spec.public ? { loadBalancer, route: spec.public } : {}),
+        ...(usesServiceConnect
+          ? {
+              serviceConnect: {
+                namespaceArn: props.compute.serviceConnectNamespaceArn(),
+                ...(called.has(spec.name) ? { publish: { discoveryName: spec.name } } : {}),
+              },
+            }
+          : {}),
+        ...(ec2 ? { ec2CapacityProvider: ec2.capacityProviderName } : { capacity: spec.capacity }),
+        task,
+        desiredCount: spec.desiredCount,
+        healthCheck: spec.healthCheck,
+        deregistrationDelaySeconds: spec.deregistrationDelaySeconds,
+        healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds,
+        enableExecuteCommand: spec.enableExecuteCommand,
+        dependsOn: [cluster.capacityProviders],
+        scaling: {
+          minCount: spec.minCount,
+          maxCount: spec.maxCount,
+          cpuTargetPercent: spec.cpuTargetPercent,
+          memoryTargetPercent: spec.memoryTargetPercent,
+          requestsPerTarget: spec.requestsPerTarget,
+          scaleInCooldownSeconds: spec.scaleInCooldownSeconds,
+          scaleOutCooldownSeconds: spec.scaleOutCooldownSeconds,
+        },
+      });
+      if (!spec.readonlyRootFilesystem) {
+        suppressPolicy(task.taskDefinition, "CKV_AWS_336", `${ctx.configFile} sets services[${spec.name}].readonlyRootFilesystem = false`);
+      }
+      if (spec.database) {
+        props.database.connect(spec.name, service.tasksSecurityGroup);
+        props.database.redeployOnRotation({ name: spec.name, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, serviceName: service.serviceName });
+      }
+
+      if (service.targetGroup) {
+        if (!primaryPublic) {
+          primaryPublic = service;
+          ctx.monitoring.setLoadBalancer(OWNER, { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: service.targetGroup.arnSuffix });
+        } else {
+          ctx.monitoring.addTargetGroup(OWNER, { name: spec.name, loadBalancerArnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: service.targetGroup.arnSuffix });
+        }
+      }
+      ctx.monitoring.addService(OWNER, {
+        name: spec.name,
+        clusterName: cluster.clusterName,
+        serviceName: service.serviceName,
+        minRunning: spec.minCount,
+        ...(called.has(spec.name) ? { discoveryName: spec.name } : {}),
+      });
+      built.set(spec.name, { spec, task, service });
+    }
+
+    // Service Connect: each callee admits exactly its declared callers, on its port.
+    for (const { spec, service } of built.values()) {
+      for (const callee of spec.calls) built.get(callee)!.service.allowFrom(spec.name, service.tasksSecurityGroup);
+    }
+    this.services = built;
+    this.producers = [...built.values()].filter((s) => s.spec.sendsTo.length > 0).map((s) => ({ name: s.spec.name, task: s.task, queues: s.spec.sendsTo }));
+
+    ctx.output(
+      OWNER,
+      "services",
+      Object.fromEntries(
+        [...built].map(([name, s]) => [
+          name,
+          {
+            service_name: s.service.serviceName,
+            security_group_id: s.service.securityGroupId,
+            task_role_arn: s.task.taskRole.arn,
+            log_group: s.task.logGroup.name,
+            ...(called.has(name) ? { service_connect_endpoint: `http://${name}:${s.spec.containerPort}` } : {}),
+          },
+        ]),
+      ),
+      "ECS services by name: service, security group, task role, log group and Service Connect endpoint",
+    );
+    const web = built.get("web");
+    if (web) {
+      ctx.output(OWNER, "web_service_name", web.service.serviceName, "ECS service of the web service");
+      ctx.output(OWNER, "web_security_group_id", web.service.securityGroupId, "Security group of the web service's tasks");
+    }
+  }
+}
