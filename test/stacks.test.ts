@@ -65,7 +65,7 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
   it("names every physical resource <project>-<env>-<component>", () => {
     expect(onlyResource(json, "aws_vpc").tags.Name).toBe(`acme-${name}-vpc`);
     expect(onlyResource(json, "aws_db_subnet_group").name).toBe(`acme-${name}-database`);
-    expect(onlyResource(json, "aws_ecr_repository").name).toBe(`acme-${name}-web`);
+    expect(Object.values(resourcesOf(json, "aws_ecr_repository")).map((r) => r.name).sort()).toEqual(config.ecr.repositories.map((r) => `acme-${name}-${r.name}`).sort());
     const roles = Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name);
     expect(roles).toEqual(
       expect.arrayContaining([
@@ -80,7 +80,9 @@ describe.each(["dev", "prod"] as const)("%s workspace stack", (name) => {
     );
     for (const role of roles) expect(role).toMatch(new RegExp(`^acme-${name}-[a-z0-9-]+$`));
     expect(onlyResource(json, "aws_ecs_cluster").name).toBe(`acme-${name}-cluster`);
-    expect(Object.values(resourcesOf(json, "aws_ecs_service")).map((s) => s.name).sort()).toEqual([`acme-${name}-web`, `acme-${name}-worker-default`]);
+    expect(Object.values(resourcesOf(json, "aws_ecs_service")).map((s) => s.name).sort()).toEqual(
+      [...config.services.map((s) => `acme-${name}-${s.name}`), `acme-${name}-worker-default`].sort(),
+    );
     expect(onlyResource(json, "aws_lb").name).toBe(`acme-${name}-alb`);
   });
 
