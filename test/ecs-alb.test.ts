@@ -316,3 +316,109 @@ describe("WebService", () => {
     ).toThrow(/WebService w: the task must declare a containerPort/);
   });
 });
+
+describe("WebService: internal, Service Connect and EC2 capacity", () => {
+  /** A public `web` that calls an internal `api` published through Service Connect, api on an EC2 capacity provider. */
+  function mesh(overrides: Partial<WebServiceProps> = {}) {
+    return synthConstruct((stack: TerraformStack) => {
+      const cluster = new FargateCluster(stack, "cluster", { naming: testNaming, serviceConnect: true });
+      cluster.addCapacityProvider("acme-test-api-capacity");
+      const lb = new PublicLoadBalancer(stack, "alb", { naming: testNaming, region: "eu-west-1", accountId: TEST_ACCOUNT, vpcId: "vpc-123", subnetIds: ["a", "b"] });
+      const task = (component: string, port: number, extra: Record<string, unknown> = {}) =>
+        new FargateTask(stack, `${component}-task`, {
+          naming: testNaming,
+          component,
+          region: "eu-west-1",
+          accountId: TEST_ACCOUNT,
+          image: "repo:tag",
+          repositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/app",
+          containerPort: port,
+          ...extra,
+        });
+      const common = { naming: testNaming, vpcId: "vpc-123", subnetIds: ["p-a", "p-b"], clusterName: cluster.clusterName, clusterArn: cluster.clusterArn };
+      const namespaceArn = cluster.serviceConnectNamespace!.arn;
+      const api = new WebService(stack, "api", {
+        ...common,
+        component: "api",
+        task: task("api", 9000, { portName: "http", compatibility: "EC2", cpuArchitecture: "ARM64", cpu: 1000, memory: 1500 }),
+        serviceConnect: { namespaceArn, publish: { discoveryName: "api" } },
+        ec2CapacityProvider: "acme-test-api-capacity",
+        ...overrides,
+      });
+      const web = new WebService(stack, "web", {
+        ...common,
+        component: "web",
+        loadBalancer: lb,
+        route: { priority: 20, hostHeaders: ["app.example.com"] },
+        task: task("web", 8000),
+        serviceConnect: { namespaceArn },
+      });
+      api.allowFrom("web", web.tasksSecurityGroup);
+    });
+  }
+  const { json } = mesh();
+  const service = (name: string) => Object.values(resourcesOf(json, "aws_ecs_service")).find((s) => s.name === `acme-test-${name}`)!;
+  const namespace = ref("aws_service_discovery_http_namespace", Object.keys(resourcesOf(json, "aws_service_discovery_http_namespace"))[0], "arn");
+
+  it("the cluster holds the Service Connect namespace as its default and associates the EC2 capacity provider", () => {
+    expect(onlyResource(json, "aws_service_discovery_http_namespace").name).toBe("acme-test");
+    expect(onlyResource(json, "aws_ecs_cluster").service_connect_defaults).toEqual({ namespace });
+    expect(onlyResource(json, "aws_ecs_cluster_capacity_providers").capacity_providers).toEqual(["FARGATE", "FARGATE_SPOT", "acme-test-api-capacity"]);
+  });
+
+  it("an internal service has no target group, listener rule, load-balancer ingress or grace period", () => {
+    expect(service("api").load_balancer).toBeUndefined();
+    expect(service("api").health_check_grace_period_seconds).toBeUndefined();
+    expect(Object.values(resourcesOf(json, "aws_lb_target_group")).map((t) => t.name)).toEqual(["acme-test-web"]);
+    expect(Object.values(resourcesOf(json, "aws_lb_listener_rule"))).toEqual([
+      expect.objectContaining({ priority: 20, condition: [{ host_header: { values: ["app.example.com"] } }] }),
+    ]);
+  });
+
+  it("publishes the named port under the discovery name, logs the proxy with the task, and makes the caller a client", () => {
+    const taskLogs = Object.entries(resourcesOf(json, "aws_cloudwatch_log_group")).find(([, g]) => g.name === "/ecs/acme-test-api")![0];
+    expect(service("api").service_connect_configuration).toEqual({
+      enabled: true,
+      namespace,
+      service: [{ port_name: "http", discovery_name: "api", client_alias: { port: 9000, dns_name: "api" } }],
+      log_configuration: {
+        log_driver: "awslogs",
+        options: { "awslogs-group": ref("aws_cloudwatch_log_group", taskLogs, "name"), "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "service-connect" },
+      },
+    });
+    expect(service("web").service_connect_configuration).toMatchObject({ enabled: true, namespace });
+    expect(service("web").service_connect_configuration.service).toBeUndefined();
+  });
+
+  it("admits the caller on the callee's port and opens the caller's egress to it, nothing else", () => {
+    const apiSg = ref("aws_security_group", sgId(json, "acme-test-api"), "id");
+    const webSg = ref("aws_security_group", sgId(json, "acme-test-web"), "id");
+    const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).filter((r) => r.security_group_id === apiSg);
+    expect(ingress).toEqual([expect.objectContaining({ referenced_security_group_id: webSg, from_port: 9000, to_port: 9000, ip_protocol: "tcp" })]);
+    const egress = Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule")).filter((r) => r.security_group_id === webSg && r.referenced_security_group_id === apiSg);
+    expect(egress).toEqual([expect.objectContaining({ from_port: 9000, to_port: 9000, description: "Service Connect to api" })]);
+  });
+
+  it("runs on the EC2 capacity provider, spread over zones then instances, with an EC2 task definition", () => {
+    expect(service("api").capacity_provider_strategy).toEqual([{ capacity_provider: "acme-test-api-capacity", base: 0, weight: 1 }]);
+    expect(service("api").ordered_placement_strategy).toEqual([
+      { type: "spread", field: "attribute:ecs.availability-zone" },
+      { type: "spread", field: "instanceId" },
+    ]);
+    const task = Object.values(resourcesOf(json, "aws_ecs_task_definition")).find((t) => t.family === "acme-test-api")!;
+    expect(task).toMatchObject({ requires_compatibilities: ["EC2"], network_mode: "awsvpc", cpu: "1000", memory: "1500", runtime_platform: { cpu_architecture: "ARM64" } });
+    expect(service("web").ordered_placement_strategy).toBeUndefined();
+  });
+
+  it("refuses a route without a load balancer, publishing without a port name, the Fargate split on EC2 and request scaling without a load balancer", () => {
+    expect(() => mesh({ route: { priority: 1, pathPatterns: ["/*"] } })).toThrow("WebService api: route needs the loadBalancer it is a rule of");
+    expect(() => mesh({ capacity: { spotWeight: 1 } })).toThrow("WebService api: capacity is the Fargate split; an EC2 capacity provider takes the whole service");
+    expect(() => mesh({ scaling: { requestsPerTarget: 100 } })).toThrow("WebService api: requestsPerTarget scales on load-balancer requests; an internal service has none");
+    expect(() =>
+      synthConstruct((stack) => {
+        const task = new FargateTask(stack, "t", { naming: testNaming, component: "x", region: "eu-west-1", accountId: TEST_ACCOUNT, image: "i", repositoryArn: "r", containerPort: 80 });
+        new WebService(stack, "x", { naming: testNaming, component: "x", vpcId: "v", subnetIds: ["s"], clusterName: "c", clusterArn: "a", task, serviceConnect: { namespaceArn: "n", publish: { discoveryName: "x" } } });
+      }),
+    ).toThrow("WebService x: serviceConnect.publish needs a task with a portName");
+  });
+});

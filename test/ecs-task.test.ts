@@ -207,6 +207,18 @@ describe("FargateTask", () => {
     expect(() => task({ secretReadGrants: {} })).toThrow(/secrets need secretReadGrants/);
   });
 
+  it("names the port for Service Connect (HTTP), and runs on EC2 capacity with sizes Fargate does not offer", () => {
+    const named = JSON.parse(onlyResource(task({ containerPort: 9000, portName: "http" }).json, "aws_ecs_task_definition").container_definitions)[0];
+    expect(named.portMappings).toEqual([{ name: "http", containerPort: 9000, protocol: "tcp", appProtocol: "http" }]);
+    const plain = JSON.parse(onlyResource(task({ containerPort: 9000 }).json, "aws_ecs_task_definition").container_definitions)[0];
+    expect(plain.portMappings).toEqual([{ containerPort: 9000, protocol: "tcp" }]);
+    const ec2 = onlyResource(task({ compatibility: "EC2", cpu: 1000, memory: 1500 }).json, "aws_ecs_task_definition");
+    expect(ec2).toMatchObject({ requires_compatibilities: ["EC2"], network_mode: "awsvpc", cpu: "1000", memory: "1500" });
+    expect(() => task({ containerPort: undefined, portName: "http" })).toThrow('FargateTask web: portName "http" needs a containerPort and 1-64 lower-case letters');
+    expect(() => task({ containerPort: 80, portName: "HTTP" })).toThrow('FargateTask web: portName "HTTP" needs a containerPort');
+    expect(() => task({ compatibility: "EC2", cpu: 64 })).toThrow("FargateTask web: cpu and memory must be at least 128");
+  });
+
   it("knows the Fargate size table", () => {
     expect(fargateSizeProblem(256, 512)).toBeUndefined();
     expect(fargateSizeProblem(4096, 30720)).toBeUndefined();

@@ -40,6 +40,7 @@ describe("MonitoringRegistry", () => {
     ["a function", (r: MonitoringRegistry, owner: string) => r.addFunction(owner, { name: "f", functionName: "f" }), 'function "f"'],
     ["a schedule in one group", (r: MonitoringRegistry, owner: string) => r.addSchedule(owner, { name: "s", scheduleGroup: "g" }), 'schedule "g/s"'],
     ["an EMR application", (r: MonitoringRegistry, owner: string) => r.addEmrApplication(owner, { name: "e", applicationId: "00abc", applicationName: "e" }), 'EMR application "e"'],
+    ["a target group", (r: MonitoringRegistry, owner: string) => r.addTargetGroup(owner, { name: "api", loadBalancerArnSuffix: "app/a/1", targetGroupArnSuffix: "targetgroup/a/1" }), 'target group "api"'],
     ["a state machine", (r: MonitoringRegistry, owner: string) => r.addStateMachine(owner, { name: "m", stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", ruleName: "r" }), 'state machine "m"'],
     ["the load balancer", (r: MonitoringRegistry, owner: string) => r.setLoadBalancer(owner, { arnSuffix: "app/a/1", targetGroupArnSuffix: "targetgroup/a/1" }), "the load balancer"],
     ["the database", (r: MonitoringRegistry, owner: string) => r.setDatabase(owner, { clusterIdentifier: "db", serverless: true, hasReaders: false }), "the database"],

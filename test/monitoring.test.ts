@@ -533,6 +533,34 @@ describe("PlatformMonitoring queue, Lambda, schedule and EMR alarms", () => {
     });
   });
 
+  it("watches further public services' target groups and Service Connect responses of called services", () => {
+    const { json: more } = monitoring({
+      targetGroups: [{ name: "api", loadBalancerArnSuffix: ALB, targetGroupArnSuffix: "targetgroup/acme-test-api/0123456789abcdef" }],
+      services: [{ name: "api", clusterName: "acme-test-cluster", serviceName: "acme-test-api", minRunning: 2, discoveryName: "api" }],
+    });
+    const tg = { TargetGroup: "targetgroup/acme-test-api/0123456789abcdef", LoadBalancer: ALB };
+    expect(metricOf(alarmNamed(more, "acme-test-alb-api-target-5xx"))).toMatchObject({ metric_name: "HTTPCode_Target_5XX_Count", dimensions: tg, statistic: "Sum" });
+    expect(metricOf(alarmNamed(more, "acme-test-alb-api-response-time"))).toMatchObject({ metric_name: "TargetResponseTime", dimensions: tg, extended_statistic: "p99" });
+    expect(metricOf(alarmNamed(more, "acme-test-alb-api-unhealthy-hosts"))).toMatchObject({ metric_name: "UnHealthyHostCount", dimensions: tg });
+    expect(alarmNamed(more, "acme-test-alb-api-target-5xx").alarm_description).toContain("The api service returned more than 10 5xx responses");
+    expect(metricOf(alarmNamed(more, "acme-test-ecs-api-connect-5xx"))).toEqual({
+      namespace: "AWS/ECS",
+      metric_name: "HTTPCode_Target_5XX_Count",
+      // The callers' proxies publish it by the callee's discovery name.
+      dimensions: { TargetDiscoveryName: "api" },
+      statistic: "Sum",
+      extended_statistic: undefined,
+      threshold: 10,
+      comparison_operator: "GreaterThanThreshold",
+      treat_missing_data: "notBreaching",
+    });
+    // The first public service keeps its alb-* alarms; no Service Connect alarm without a discovery name.
+    expect(alarmNamesOf(json).filter((n) => n.includes("connect-5xx"))).toEqual([]);
+    expect(() => monitoring({ targetGroups: [{ name: "api", loadBalancerArnSuffix: ALB, targetGroupArnSuffix: "arn:aws:elasticloadbalancing:x" }] })).toThrow(
+      /targetGroups\[api\]\.targetGroupArnSuffix must be a target group ARN suffix/,
+    );
+  });
+
   it("refuses a state machine given by name or a rule given by ARN", () => {
     expect(() => monitoring({ stateMachines: [{ name: "x", stateMachineArn: "acme-test-redeploy", ruleName: "r" }] })).toThrow(
       /stateMachines\[x\]\.stateMachineArn must be a state machine ARN/,
