@@ -294,6 +294,17 @@ describe("image.yml", () => {
     expect(usesOidc(build)).toBe(false);
   });
 
+  it("applies only once every repository of the workspace has the commit's image", () => {
+    const names = rollout.steps.map((s) => s.name ?? s.uses);
+    const check = rollout.steps.find((s) => s.id === "complete")!;
+    expect(check.run).toContain("terraform output -json ecr_repository_urls");
+    expect(check.run).toContain('aws ecr describe-images --repository-name "$name" --image-ids "imageTag=${IMAGE_TAG}"');
+    expect(names.indexOf(check.name)).toBeLessThan(names.indexOf("terraform plan"));
+    for (const step of rollout.steps.filter((s) => s.name === "terraform plan" || s.name === "terraform apply")) {
+      expect(step.if).toBe("steps.complete.outputs.apply == 'true'");
+    }
+  });
+
   it("pushes <repository URL>:<sha> after logging in to ECR, the URL coming from the workspace's outputs", () => {
     expect(usesOf(rollout, "aws-actions/amazon-ecr-login")).toHaveLength(1);
     expect(rollout.env?.IMAGE_TAG).toBe("${{ github.sha }}");
