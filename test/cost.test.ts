@@ -201,3 +201,13 @@ describe("budget guard", () => {
     expect(alertsKeyPolicy("aws", "1", "arn:aws:sns:us-east-1:1:t").some((s) => s.Sid === "BudgetsEncryptNotifications")).toBe(false);
   });
 });
+
+describe("README", () => {
+  it("shows the current dev and prod estimates", async () => {
+    const { readFileSync } = await import("node:fs");
+    const readme = readFileSync(`${__dirname}/../README.md`, "utf8");
+    for (const name of ["dev", "prod"]) {
+      expect(readme, `${name} total (run npm run cost and update README "Cost estimate")`).toContain(`**$${estimate(name).monthly.toFixed(2)}**`);
+    }
+  });
+});
