@@ -843,36 +843,23 @@ export function alertsKeyPolicy(partition: string, accountId: string, topicArn: 
  * Amazon SNS topic for budget notifications").
  */
 export function alertsTopicPolicy(topicArn: string, accountId: string, alarmArnPattern: string, budgetsPartition?: string): PolicyStatement[] {
-  const budgetStatements: PolicyStatement[] = budgetsPartition
-    ? [
-        {
-          Sid: "BudgetsPublish",
-          Effect: "Allow",
-          Principal: { Service: "budgets.amazonaws.com" },
-          Action: "sns:Publish",
-          Resource: topicArn,
-          Condition: {
-            StringEquals: { "aws:SourceAccount": accountId },
-            ArnLike: { "aws:SourceArn": `arn:${budgetsPartition}:budgets::${accountId}:*` },
-          },
-        },
-      ]
-    : [];
   return [
-    {
-      Sid: "CloudWatchAlarmsPublish",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: topicArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": accountId },
-        ArnLike: { "aws:SourceArn": alarmArnPattern },
-      },
-    },
-    ...budgetStatements,
+    servicePublishes("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", topicArn, accountId, alarmArnPattern),
+    ...(budgetsPartition ? [servicePublishes("BudgetsPublish", "budgets.amazonaws.com", topicArn, accountId, `arn:${budgetsPartition}:budgets::${accountId}:*`)] : []),
     denyWithoutTls("sns:Publish", topicArn),
   ];
+}
+
+/** An AWS service may publish to the topic on behalf of this account's resources matching `sourceArn` only. */
+function servicePublishes(sid: string, service: string, topicArn: string, accountId: string, sourceArn: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: "sns:Publish",
+    Resource: topicArn,
+    Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": sourceArn } },
+  };
 }
 
 /** Schedules grouped by schedule group, groups and names sorted (metrics exist per group only). */

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { estimatePlatform, formatMarkdown, formatReport, type StackEstimate } from "../lib/cost";
-import { synthesizePlatform } from "../lib/stack-model";
+import { synthesizePlatform, type StackModel } from "../lib/stack-model";
 
 interface Options {
   workspaces: string[];
@@ -36,19 +36,21 @@ function parse(argv: readonly string[]): Options | string {
   return options;
 }
 
-function main(argv: readonly string[]): number {
+/** Runs the command on `models` (the repository's stacks unless given); returns the exit code. */
+export function main(argv: readonly string[], models?: readonly StackModel[]): number {
   const options = parse(argv);
   if (typeof options === "string") {
     console.error(`error: ${options} (usage: npm run cost -- [--workspace <name>] [--items] [--json | --markdown [--baseline <file>]])`);
     return 2;
   }
-  const models = synthesizePlatform();
-  const unknown = options.workspaces.filter((w) => !models.some((m) => m.name === w));
+  models ??= synthesizePlatform();
+  const all = models;
+  const unknown = options.workspaces.filter((w) => !all.some((m) => m.name === w));
   if (unknown.length > 0) {
-    console.error(`error: no stack ${unknown.join(", ")} (stacks: ${models.map((m) => m.name).join(", ")})`);
+    console.error(`error: no stack ${unknown.join(", ")} (stacks: ${all.map((m) => m.name).join(", ")})`);
     return 2;
   }
-  const estimates = estimatePlatform(options.workspaces.length > 0 ? models.filter((m) => options.workspaces.includes(m.name)) : models);
+  const estimates = estimatePlatform(options.workspaces.length > 0 ? all.filter((m) => options.workspaces.includes(m.name)) : all);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ currency: "USD", stacks: estimates }, null, 2)}\n`);
   } else if (options.markdown) {
@@ -79,4 +81,4 @@ function main(argv: readonly string[]): number {
   return status;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

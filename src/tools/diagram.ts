@@ -9,7 +9,7 @@ import { diagramFiles } from "../lib/diagram";
 import { REPO_ROOT } from "../lib/paths";
 import { synthesizePlatform } from "../lib/stack-model";
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   const unknown = argv.filter((a) => a !== "--check");
   if (unknown.length > 0) {
     console.error(`error: unknown argument ${unknown[0]} (usage: npm run diagram [-- --check])`);
@@ -34,6 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
   return check && stale > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

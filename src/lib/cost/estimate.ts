@@ -153,6 +153,14 @@ type Pricer = { readonly kind: string; price(r: StackResource, ctx: PricingConte
 
 const num = (v: unknown, fallback = 0) => (typeof v === "number" ? v : typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : fallback);
 
+const CRON_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+
+/** A cron field value: a number, or a day (SUN=1..SAT=7) or month (JAN=1..DEC=12) name. */
+function cronNumber(value: string): number {
+  const i = CRON_NAMES.indexOf(value.toUpperCase());
+  return i < 0 ? Number.parseInt(value, 10) : i < 7 ? i + 1 : i - 6;
+}
+
 /** Runs per month of an EventBridge `rate(...)` or `cron(...)` expression (cron fields approximated). */
 export function runsPerMonth(expression: string, hoursPerMonth: number): number {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
@@ -167,7 +175,7 @@ export function runsPerMonth(expression: string, hoursPerMonth: number): number 
     if (field === "*" || field === "?") return span;
     return field.split(",").reduce((n, part) => {
       const [range, step] = part.split("/");
-      const [lo, hi] = range === "*" ? [0, span - 1] : range.split("-").map((x) => Number.parseInt(x, 10));
+      const [lo, hi] = range === "*" ? [0, span - 1] : range.split("-").map(cronNumber);
       const width = hi === undefined || Number.isNaN(hi) ? (step ? span - (lo || 0) : 1) : hi - lo + 1;
       return n + Math.max(1, Math.ceil(width / Number(step ?? 1)));
     }, 0);
