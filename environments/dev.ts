@@ -92,6 +92,16 @@ export const dev: EnvironmentInput = {
     maxCapacity: { cpu: "8 vCPU", memory: "32 GB" },
     landingExpiryDays: 7,
   },
+  // Monthly cost guard: an AWS Budgets alert to the alerts topic, and `npm run cost` fails above it.
+  budgets: { monthlyUsd: 250 },
+  // A development workspace sees little traffic (see README "Cost estimate" for the defaults).
+  costAssumptions: {
+    web: { requestsPerMonth: 200_000, egressGbPerMonth: 5, averageLcu: 0.2 },
+    natGbPerMonth: 10,
+    aurora: { averageLoad: 0.1, storageGb: 5, ioMillionsPerMonth: 2 },
+    logs: { flowLogsGb: 2, cloudTrailLogsGb: 1 },
+    emrServerless: { jobsPerMonth: 20 },
+  },
   operations: {
     alertEmails: [],
     // The dev account's own trail (management events; the first trail's are free). WAF and AWS

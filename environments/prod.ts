@@ -136,6 +136,8 @@ export const prod: EnvironmentInput = {
     name: "app.example.com",
     hostedZoneId: "Z0123456789EXAMPLEZONE",
   },
+  // Monthly cost guard: an AWS Budgets alert to the alerts topic, and `npm run cost` fails above it.
+  budgets: { monthlyUsd: 1200 },
   operations: {
     alertEmails: ["platform-alerts@example.com"],
     cloudTrail: true,

@@ -307,3 +307,22 @@ describe("rules across environments", () => {
     expect(loadEnvironments([dev(), p])[1].state.region).toBe("us-east-1");
   });
 });
+
+describe("budgets and costAssumptions", () => {
+  it("refuses a budget that is not a positive amount, with one line naming the field", () => {
+    expect(problems((env) => (env.budgets = { monthlyUsd: -5 }))).toEqual(["environments/dev.ts: budgets.monthlyUsd: must be a positive amount in USD"]);
+    expect(problems((env) => (env.budgets = { monthlyUsd: 100, alertAt: 50 }))).toEqual(['environments/dev.ts: budgets: unknown field(s) "alertAt"']);
+  });
+
+  it("refuses an unknown or out-of-range usage assumption", () => {
+    expect(problems((env) => (env.costAssumptions = { nat: 3 }))).toEqual(['environments/dev.ts: costAssumptions: unknown field(s) "nat"']);
+    expect(problems((env) => (env.costAssumptions = { ecs: { spotDiscount: 1.5 } }))).toEqual([
+      "environments/dev.ts: costAssumptions.ecs.spotDiscount: Number must be less than or equal to 1",
+    ]);
+  });
+
+  it("fills the budget's alert defaults", () => {
+    const dev = loadEnvironments(environmentSources).find((e) => e.name === "dev")!;
+    expect(dev.budgets).toEqual({ monthlyUsd: 250, actualAlertPercent: [80, 100], forecastAlertPercent: 100 });
+  });
+});

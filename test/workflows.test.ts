@@ -131,7 +131,7 @@ describe("permissions", () => {
 
 describe("commands", () => {
   it("use only npm scripts package.json defines", () => {
-    const used = Object.values(text).flatMap((t) => [...t.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]));
+    const used = Object.values(text).flatMap((t) => [...t.matchAll(/npm run (?:--[\w-]+ )*([\w:-]+)/g)].map((m) => m[1]));
     expect(used.length).toBeGreaterThan(0);
     for (const script of used) {
       expect(scripts, `npm run ${script}`).toContain(script);
@@ -242,6 +242,74 @@ describe("ci.yml plan", () => {
     const paths = String(upload.with?.path).trim().split("\n").map((p) => p.trim());
     expect(paths).toEqual([`${synthOutput}/stacks/\${{ matrix.workspace }}/tfplan`, `${synthOutput}/stacks/\${{ matrix.workspace }}/plan.txt`]);
     expect(upload.with?.["retention-days"]).toBeLessThanOrEqual(7);
+  });
+});
+
+describe("ci.yml cost estimate", () => {
+  const plan = ci.jobs.plan;
+  const step = plan.steps.find((s) => s.name === "Cost estimate")!;
+
+  it("checks out the base branch beside the change, after the plan is saved", () => {
+    const base = usesOf(plan, "actions/checkout").find((s) => s.with?.path === ".base");
+    expect(base?.with).toEqual({ "persist-credentials": false, ref: "${{ github.event.pull_request.base.sha }}", path: ".base" });
+    const upload = plan.steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(plan.steps.indexOf(base!)).toBeGreaterThan(upload);
+    expect(plan.steps.indexOf(step)).toBeGreaterThan(plan.steps.indexOf(base!));
+  });
+
+  /** Runs the step's script with a stand-in `npm` that records its calls and prints canned output. */
+  function runStep(options: { baseHasTool: boolean; status?: number }) {
+    const dir = mkdtempSync(join(tmpdir(), "cost-step-"));
+    const bin = join(dir, "bin");
+    spawnSync("mkdir", ["-p", bin, join(dir, ".base", "src", "tools")]);
+    if (options.baseHasTool) writeFileSync(join(dir, ".base", "src", "tools", "cost.ts"), "");
+    writeFileSync(
+      join(bin, "npm"),
+      [
+        "#!/usr/bin/env bash",
+        'echo "$PWD|$*" >> "$CALLS"',
+        'case "$*" in',
+        '  *--json*) echo \'{"currency":"USD","stacks":[]}\'; exit "${FAKE_STATUS:-0}" ;;',
+        '  *--markdown*) echo "MARKDOWN $*" ;;',
+        "esac",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const summary = join(dir, "summary.md");
+    const calls = join(dir, "calls.txt");
+    writeFileSync(summary, "");
+    writeFileSync(calls, "");
+    const result = spawnSync("bash", ["-eo", "pipefail", "-c", step.run!], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WORKSPACE: "prod", GITHUB_STEP_SUMMARY: summary, CALLS: calls, FAKE_STATUS: String(options.status ?? 0) },
+    });
+    return { status: result.status, summary: readFileSync(summary, "utf8"), calls: readFileSync(calls, "utf8").trim().split("\n"), stdout: result.stdout, dir };
+  }
+
+  it("posts the workspace's estimate with the change against the base branch", () => {
+    const { status, summary, calls, dir } = runStep({ baseHasTool: true });
+    expect(status).toBe(0);
+    expect(calls).toEqual([
+      `${dir}|run --silent cost -- --workspace prod --json`,
+      `${join(dir, ".base")}|ci --no-audit --no-fund`,
+      `${join(dir, ".base")}|run --silent cost -- --workspace prod --json`,
+      `${dir}|run --silent cost -- --workspace prod --markdown --baseline cost-main.json`,
+    ]);
+    expect(summary).toBe("MARKDOWN run --silent cost -- --workspace prod --markdown --baseline cost-main.json\n");
+  });
+
+  it("posts the estimate alone when the base branch has no estimator", () => {
+    const { status, summary, stdout } = runStep({ baseHasTool: false });
+    expect(status).toBe(0);
+    expect(summary).toBe("MARKDOWN run --silent cost -- --workspace prod --markdown\n");
+    expect(stdout).toContain("::notice::No cost estimate of the base branch");
+  });
+
+  it("fails the job when the estimate exceeds the budget, after writing the summary", () => {
+    const { status, summary } = runStep({ baseHasTool: false, status: 1 });
+    expect(status).toBe(1);
+    expect(summary).toContain("MARKDOWN");
   });
 });
 

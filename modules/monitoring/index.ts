@@ -65,6 +65,11 @@ export interface PlatformMonitoringProps {
   readonly emrApplications?: readonly MonitoredEmrApplication[];
   /** Step Functions state machines started by EventBridge rules. @default [] */
   readonly stateMachines?: readonly MonitoredStateMachine[];
+  /**
+   * AWS Budgets of this account may publish to the alerts topic (topic policy scoped by
+   * `aws:SourceAccount` and `aws:SourceArn`, and use of the topic's key). @default false
+   */
+  readonly budgetNotifications?: boolean;
   /** Alarm thresholds. @default see {@link MonitoringThresholds} */
   readonly thresholds?: MonitoringThresholds;
   /** Percentile of the target-response-time alarm, `p50` to `p99.9`. @default "p99" */
@@ -361,7 +366,7 @@ export class PlatformMonitoring extends Construct {
       description: `Encrypts the ${this.topicName} SNS topic (CloudWatch alarm notifications)`,
       enableKeyRotation: true,
       deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: policyDocument(alertsKeyPolicy(partition, props.accountId, topicArn)),
+      policy: policyDocument(alertsKeyPolicy(partition, props.accountId, topicArn, props.budgetNotifications)),
     });
     this.kmsKeyArn = this.kmsKey.arn;
     new KmsAlias(this, "key-alias", { name: `alias/${this.topicName}`, targetKeyId: this.kmsKey.keyId });
@@ -371,7 +376,7 @@ export class PlatformMonitoring extends Construct {
     this.topicArn = this.topic.arn;
     new SnsTopicPolicy(this, "topic-policy", {
       arn: this.topic.arn,
-      policy: policyDocument(alertsTopicPolicy(this.topic.arn, props.accountId, alarmArnPattern)),
+      policy: policyDocument(alertsTopicPolicy(this.topic.arn, props.accountId, alarmArnPattern, props.budgetNotifications ? partition : undefined)),
     });
     for (const email of props.alertEmails ?? []) {
       new SnsTopicSubscription(this, `email-${subscriptionId(email)}`, { topicArn: this.topic.arn, protocol: "email", endpoint: email });
@@ -838,8 +843,23 @@ export class PlatformMonitoring extends Construct {
   }
 }
 
-/** The key policy: the account administers the key through IAM; CloudWatch may use it for this topic only. */
-export function alertsKeyPolicy(partition: string, accountId: string, topicArn: string): PolicyStatement[] {
+/**
+ * The key policy: the account administers the key through IAM; CloudWatch (and, with `budgets`, AWS
+ * Budgets) may use it for this topic only.
+ */
+export function alertsKeyPolicy(partition: string, accountId: string, topicArn: string, budgets = false): PolicyStatement[] {
+  const budgetStatements: PolicyStatement[] = budgets
+    ? [
+        {
+          Sid: "BudgetsEncryptNotifications",
+          Effect: "Allow",
+          Principal: { Service: "budgets.amazonaws.com" },
+          Action: [...CLOUDWATCH_KEY_ACTIONS],
+          Resource: "*",
+          Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
+        },
+      ]
+    : [];
   return [
     keyAdministrationStatement(partition, accountId),
     {
@@ -855,25 +875,33 @@ export function alertsKeyPolicy(partition: string, accountId: string, topicArn: 
         },
       },
     },
+    ...budgetStatements,
   ];
 }
 
-/** The topic policy: CloudWatch alarms of this environment may publish, and only over TLS. */
-export function alertsTopicPolicy(topicArn: string, accountId: string, alarmArnPattern: string): PolicyStatement[] {
+/**
+ * The topic policy: CloudWatch alarms of this environment may publish, and only over TLS; with
+ * `budgetsPartition`, so may the account's AWS Budgets (the statement AWS documents in "Creating an
+ * Amazon SNS topic for budget notifications").
+ */
+export function alertsTopicPolicy(topicArn: string, accountId: string, alarmArnPattern: string, budgetsPartition?: string): PolicyStatement[] {
   return [
-    {
-      Sid: "CloudWatchAlarmsPublish",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: topicArn,
-      Condition: {
-        StringEquals: { "aws:SourceAccount": accountId },
-        ArnLike: { "aws:SourceArn": alarmArnPattern },
-      },
-    },
+    servicePublishes("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", topicArn, accountId, alarmArnPattern),
+    ...(budgetsPartition ? [servicePublishes("BudgetsPublish", "budgets.amazonaws.com", topicArn, accountId, `arn:${budgetsPartition}:budgets::${accountId}:*`)] : []),
     denyWithoutTls("sns:Publish", topicArn),
   ];
+}
+
+/** An AWS service may publish to the topic on behalf of this account's resources matching `sourceArn` only. */
+function servicePublishes(sid: string, service: string, topicArn: string, accountId: string, sourceArn: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: "sns:Publish",
+    Resource: topicArn,
+    Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": sourceArn } },
+  };
 }
 
 /** Schedules grouped by schedule group, groups and names sorted (metrics exist per group only). */

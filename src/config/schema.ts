@@ -2,6 +2,7 @@ import { z } from "zod";
 import { emrServerlessZonesProblem, notificationFilters } from "../../modules/data-pipeline";
 import { fargateSizeProblem } from "../../modules/ecs-task";
 import { DEFAULT_MONITORING_THRESHOLDS } from "../../modules/monitoring";
+import { budgetsSchema, costAssumptionOverrides } from "../lib/cost/assumptions";
 import { scheduleProblem, timeZoneProblem } from "../lib/schedule";
 import { parseCidr } from "../lib/cidr";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
@@ -762,6 +763,10 @@ export const environmentSchema = z
     domain: domain.optional(),
     /** Monitoring, audit, edge protection and backups. */
     operations: operations.default({}),
+    /** Monthly budget: an AWS Budgets budget alerting the alerts topic; `npm run cost` fails above it. @default none */
+    budgets: budgetsSchema.optional(),
+    /** Usage the cost estimate assumes, over the defaults in src/lib/cost/assumptions.ts. @default the defaults */
+    costAssumptions: costAssumptionOverrides.optional(),
     /** The GitHub repository whose Actions deploy this platform through OIDC (same in every environment). */
     github: github.optional(),
     /**

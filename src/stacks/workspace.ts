@@ -56,6 +56,6 @@ export class WorkspaceStack extends TerraformStack {
     if (config.dataPipeline?.enabled) {
       this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
     }
-    this.operations = new OperationsTier(ctx, { operations: config.operations, database });
+    this.operations = new OperationsTier(ctx, { operations: config.operations, database, budgets: config.budgets, sharesAccountWith: config.sharesAccountWith });
   }
 }

@@ -1,5 +1,6 @@
 import { AuditTrail } from "../../modules/audit";
 import { BackupPlan } from "../../modules/backup";
+import { WorkspaceBudget } from "../../modules/budget";
 import type { PlatformMonitoring } from "../../modules/monitoring";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
@@ -11,6 +12,10 @@ export interface OperationsTierProps {
   readonly operations: EnvironmentConfig["operations"];
   /** The database AWS Backup protects. */
   readonly database: DatabaseTier;
+  /** `budgets`: the monthly cost budget notifying the alerts topic. @default none */
+  readonly budgets?: EnvironmentConfig["budgets"];
+  /** Other workspaces in the same account (`sharesAccountWith`): the budget then counts this one's tag only. @default [] */
+  readonly sharesAccountWith?: readonly string[];
 }
 
 const OWNER = "OperationsTier";
@@ -19,13 +24,15 @@ const OWNER = "OperationsTier";
  * Operations, built after every other tier: the monitoring (modules/monitoring: encrypted alerts
  * topic, e-mail subscriptions, the alarms and dashboard over everything the tiers registered), the
  * CloudTrail trail (modules/audit) when `operations.cloudTrail` is on, and the AWS Backup plan for
- * the database (modules/backup) when `operations.backup` is on. Outputs: `alerts_topic_arn`,
+ * the database (modules/backup) when `operations.backup` is on, and the monthly cost budget
+ * (modules/budget, notifying the alerts topic) when `budgets` is set. Outputs: `alerts_topic_arn`,
  * `dashboard_name`.
  */
 export class OperationsTier {
   readonly monitoring: PlatformMonitoring;
   readonly audit?: AuditTrail;
   readonly backup?: BackupPlan;
+  readonly budget?: WorkspaceBudget;
 
   constructor(ctx: TierContext, props: OperationsTierProps) {
     const ops = props.operations;
@@ -34,6 +41,7 @@ export class OperationsTier {
       ...common,
       alertEmails: ops.alertEmails,
       thresholds: ops.thresholds,
+      budgetNotifications: props.budgets !== undefined,
     });
     if (ops.cloudTrail) {
       this.audit = new AuditTrail(ctx.scope, "audit", { ...common, retentionDays: ops.cloudTrailRetentionDays, logRetentionDays: ctx.logRetentionDays });
@@ -44,6 +52,18 @@ export class OperationsTier {
         resourceArns: [props.database.database.clusterArn],
         retentionDays: ops.backupRetentionDays,
         copyTo: ops.backupCopyToVaultArn ? { vaultArn: ops.backupCopyToVaultArn, retentionDays: ops.backupRetentionDays } : undefined,
+      });
+    }
+
+    if (props.budgets) {
+      this.budget = new WorkspaceBudget(ctx.scope, "budget", {
+        naming: ctx.naming,
+        accountId: ctx.accountId,
+        monthlyUsd: props.budgets.monthlyUsd,
+        topicArn: this.monitoring.topicArn,
+        actualAlertPercent: props.budgets.actualAlertPercent,
+        forecastAlertPercent: props.budgets.forecastAlertPercent,
+        filterByEnvironmentTag: (props.sharesAccountWith ?? []).length > 0,
       });
     }
 
