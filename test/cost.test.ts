@@ -117,7 +117,7 @@ describe("estimates read the stacks", () => {
       expect(sum(e.byTier)).toBeCloseTo(e.monthly, 1);
       expect(sum(e.byKind)).toBeCloseTo(e.monthly, 1);
     }
-    expect(Object.keys(estimate("prod").byTier)).toEqual(expect.arrayContaining(["DatabaseTier", "NetworkTier", "WebTier", "OperationsTier"]));
+    expect(Object.keys(estimate("prod").byTier)).toEqual(expect.arrayContaining(["DatabaseTier", "NetworkTier", "ServicesTier", "OperationsTier"]));
   });
 });
 
@@ -159,10 +159,10 @@ describe("npm run cost", () => {
 
   it("--markdown shows the change against a baseline, by tier", () => {
     const now = estimatePlatform([workspace("prod")]);
-    const before = [{ stack: "prod", monthly: now[0].monthly - 10, byTier: { ...now[0].byTier, WebTier: now[0].byTier.WebTier - 10 } }];
+    const before = [{ stack: "prod", monthly: now[0].monthly - 10, byTier: { ...now[0].byTier, ServicesTier: now[0].byTier.ServicesTier - 10 } }];
     const md = formatMarkdown(now, before);
     expect(md).toContain(`| prod | $${now[0].monthly.toFixed(2)} | +$10.00 | $1200.00 |`);
-    expect(md).toContain("| WebTier |");
+    expect(md).toContain("| ServicesTier |");
     expect(formatMarkdown(now)).toContain("| n/a |");
     expect(run(["--baseline", "x.json"]).code).toBe(2);
   });

@@ -126,6 +126,10 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   aws_backup_plan: "plans are free (recovery points are priced on the vault)",
   aws_backup_selection: "selections are free (recovery points are priced on the vault)",
   aws_budgets_budget: "budgets without actions are free",
+  aws_ecs_capacity_provider: "capacity providers are free (their instances are priced on the Auto Scaling group)",
+  aws_launch_template: "launch templates are free (the instances are priced on the Auto Scaling group)",
+  aws_iam_instance_profile: "IAM is free",
+  aws_service_discovery_http_namespace: "ECS Service Connect adds no charge for its namespace (the proxy runs within the tasks' CPU and memory)",
 };
 
 interface Charge {
@@ -288,6 +292,11 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
       const size = taskSize(ctx.referenced(r.values.task_definition, "aws_ecs_task_definition"));
       if (!size) return "task definition not found in the stack";
       const tasks = scalingMinimum(r, ctx) ?? num(r.values.desired_count, 1);
+      const strategy = valuesAt(r.values, "capacity_provider_strategy") as Array<Record<string, any>>;
+      if (strategy.some((s) => !["FARGATE", "FARGATE_SPOT"].includes(String(s.capacity_provider)))) {
+        // Tasks on an EC2 capacity provider: the instances are priced on its Auto Scaling group.
+        return [{ item: `${tasks} task${tasks === 1 ? "" : "s"} on EC2 capacity (priced with the Auto Scaling group)`, quantity: 0, price: null }];
+      }
       const split = capacitySplit(valuesAt(r.values, "capacity_provider_strategy"), tasks);
       const h = ctx.a.hoursPerMonth;
       const out = fargate(size, { onDemand: split.onDemand * h, spot: split.spot * h }, ctx.a.ecs.spotDiscount, `${tasks} task${tasks === 1 ? "" : "s"} (scaling minimum):`);
@@ -446,10 +455,30 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
   aws_autoscaling_group: {
     kind: "EC2",
     price: (r, ctx) => {
+      const min = num(r.values.min_size);
+      const h = ctx.a.hoursPerMonth;
+      const mixed = valuesAt(r.values, "mixed_instances_policy")[0] as Record<string, any> | undefined;
+      if (mixed) {
+        // A mixed-instances group: the first (most preferred) override's type, the on-demand base and
+        // share as configured, the rest Spot at the assumed discount.
+        const type = valuesAt(mixed, "launch_template.override.instance_type")[0];
+        if (typeof type !== "string") return "no instance type in the group's mixed-instances overrides";
+        const distribution = (valuesAt(mixed, "instances_distribution")[0] ?? {}) as Record<string, any>;
+        const base = Math.min(min, num(distribution.on_demand_base_capacity));
+        const share = num(distribution.on_demand_percentage_above_base_capacity, 100) / 100;
+        const onDemand = base + (min - base) * share;
+        const spot = min - onDemand;
+        const out: Charge[] = [];
+        if (onDemand > 0) out.push({ item: `${type} instance-hours, on-demand x ${onDemand} (group minimum)`, quantity: onDemand * h, price: `ec2.${type}` });
+        if (spot > 0) {
+          out.push({ item: `${type} instance-hours, Spot x ${spot} (group minimum)`, quantity: spot * h, price: `ec2.${type}`, factor: 1 - ctx.a.ecs.spotDiscount, note: `Spot at an assumed ${Math.round(ctx.a.ecs.spotDiscount * 100)}% discount` });
+        }
+        return out.length > 0 ? out : [{ item: "no instances at the group minimum", quantity: 0, price: null }];
+      }
       const template = ctx.referenced(valuesAt(r.values, "launch_template.id"), "aws_launch_template");
       const type = template?.values.instance_type;
       if (typeof type !== "string") return "instance type not found in the launch template";
-      return [{ item: `${type} instance-hours x ${num(r.values.min_size)} (group minimum)`, quantity: num(r.values.min_size) * ctx.a.hoursPerMonth, price: `ec2.${type}` }];
+      return [{ item: `${type} instance-hours x ${min} (group minimum)`, quantity: min * h, price: `ec2.${type}` }];
     },
   },
   aws_lambda_function: {
