@@ -42,12 +42,12 @@ export const prod: EnvironmentInput = {
       containerPort: 8000,
       cpu: 1024,
       memory: 2048,
-      environment: { APP_ENV: "prod", LOG_LEVEL: "info", API_URL: "http://api:9000" },
+      environment: { APP_ENV: "prod", LOG_LEVEL: "info" },
       desiredCount: 3,
       minCount: 3,
       maxCount: 12,
       public: { priority: 100, pathPatterns: ["/*"] },
-      // web calls api through Service Connect (http://api:9000); nothing else may.
+      // web calls api through Service Connect: it gets API_URL=http://api:9000; nothing else may call api.
       calls: ["api"],
       sendsTo: ["default"],
       healthCheck: { path: "/health", matcher: "200", healthyThreshold: 3, unhealthyThreshold: 3 },

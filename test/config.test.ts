@@ -106,16 +106,22 @@ describe("environment schema", () => {
     ["overlapping pipeline prefixes", (e: any) => (e.dataPipeline.prefixes = ["incoming/", "incoming/orders/"]), expect.stringMatching(/^environments\/dev\.ts: dataPipeline\.prefixes: .*incoming\/.*incoming\/orders\//)],
     ["a worker named like the pipeline's queue", (e: any) => { e.workers[0].name = "ingest"; e.services[0].sendsTo = []; }, `${DEV}: workers[0].name: "ingest" collides with a name the platform uses (ingest, migrate, task-*, *-dlq)`],
     ["a worker named like a scheduled task", (e: any) => { e.workers[0].name = "task-nightly-report"; e.services[0].sendsTo = []; }, `${DEV}: workers[0].name: "task-nightly-report" collides with a name the platform uses (ingest, migrate, task-*, *-dlq)`],
-    ["a service named migrate", (e: any) => (e.services[0].name = "migrate"), `${DEV}: services[0].name: "migrate" collides with a name the platform uses (alb, audit, backup, cluster, database, ecr, https, ingest, migrate, monitoring, network, pipeline, schedule-group, service-connect, waf, worker-*, task-*, scheduled-*, database-*, migrate-*)`],
+    ["a service named migrate", (e: any) => (e.services[0].name = "migrate"), `${DEV}: services[0].name: "migrate" collides with a name the platform uses (alb, audit, backup, cluster, database, ecr, https, ingest, migrate, monitoring, network, pipeline, schedule-group, service-connect, waf, worker-*, task-*, scheduled-*, database-*, migrate-*, *-task, *-capacity, *-instance, *-exec)`],
+    ["a service named like another's task", (e: any) => e.services.push({ ...e.services[0], name: "web-task", public: { priority: 5, pathPatterns: ["/t/*"] } }), expect.stringMatching(/^environments\/dev\.ts: services\[1\]\.name: "web-task" collides with a name the platform uses/)],
+    ["a path and host another service already routes", (e: any) => e.services.push({ ...e.services[0], name: "admin", public: { priority: 90, pathPatterns: ["/admin/*", "/*"] } }), `${DEV}: services[1].public: routes a path and host that service "web" already routes`],
+    ["calls that go round", (e: any) => { e.services.push({ ...e.services[0], name: "api", public: undefined, healthCheck: undefined, containerPort: 9000, calls: ["web"] }); e.services[0].calls = ["api"]; }, `${DEV}: services[0].calls: calls go round (web -> api -> web); a caller is deployed after the services it calls`],
+    ["four path patterns in one condition", (e: any) => (e.services[0].public.pathPatterns = ["/a", "/b", "/c", "/d"]), `${DEV}: services[0].public.pathPatterns: a listener-rule condition matches at most 3 values`],
+    ["a caller listing a service twice", (e: any) => { e.services.push({ ...e.services[0], name: "api", public: undefined, healthCheck: undefined, containerPort: 9000 }); e.services[0].calls = ["api", "api"]; }, `${DEV}: services[0].calls: lists a service twice`],
+    ["a container health check without CMD", (e: any) => (e.services[0].containerHealthCheck = { command: ["curl", "-f", "x"] }), `${DEV}: services[0].containerHealthCheck.command: starts with "CMD" or "CMD-SHELL"`],
     ["the old single service field", (e: any) => (e.service = { name: "web" }), `${DEV}: service: replaced by services: a list of services; move this one into services: [{ name: "web", ..., public: { priority: 100, pathPatterns: ["/*"] } }]`],
     ["two services of one name", (e: any) => e.services.push({ ...e.services[0], public: { priority: 5, pathPatterns: ["/b/*"] } }), `${DEV}: services[1].name: duplicate name "web"`],
     ["two services at one priority", (e: any) => e.services.push({ ...e.services[0], name: "admin", public: { priority: 100, pathPatterns: ["/admin/*"] } }), `${DEV}: services[1].public.priority: 100 is already the priority of service "web"`],
-    ["two services claiming the same paths", (e: any) => e.services.push({ ...e.services[0], name: "admin", public: { priority: 90, pathPatterns: ["/*"] } }), `${DEV}: services[1].public: routes the same paths and hosts as service "web"`],
+    ["two services claiming the same paths", (e: any) => e.services.push({ ...e.services[0], name: "admin", public: { priority: 90, pathPatterns: ["/*"] } }), `${DEV}: services[1].public: routes a path and host that service "web" already routes`],
     ["a route with neither paths nor hosts", (e: any) => (e.services[0].public = { priority: 1 }), `${DEV}: services[0].public: needs pathPatterns, hostHeaders or both`],
     ["a route with six values", (e: any) => (e.services[0].public = { priority: 1, pathPatterns: ["/a", "/b", "/c"], hostHeaders: ["a.example.com", "b.example.com", "c.example.com"] }), `${DEV}: services[0].public: has 6 path and host values; a listener rule holds at most 5`],
     ["a caller naming an unknown service", (e: any) => (e.services[0].calls = ["billing"]), `${DEV}: services[0].calls[0]: "billing" is not a service (web)`],
     ["an internal service nobody calls", (e: any) => e.services.push({ ...e.services[0], name: "api", public: undefined, healthCheck: undefined }), `${DEV}: services[1].public: service "api" has no public route and no service calls it; give it a route or list it in a caller's calls`],
-    ["two called services on one port", (e: any) => { e.services.push({ ...e.services[0], name: "api", public: undefined, healthCheck: undefined }, { ...e.services[0], name: "auth", public: undefined, healthCheck: undefined }); e.services[0].calls = ["api", "auth"]; }, `${DEV}: services[2].containerPort: 8000 is also the port of service "api"; services other services call need ports of their own`],
+    ["two called services on one port", (e: any) => { e.services.push({ ...e.services[0], name: "api", public: undefined, healthCheck: undefined }, { ...e.services[0], name: "auth", public: undefined, healthCheck: undefined }); e.services[0].calls = ["api", "auth"]; }, `${DEV}: services[2].containerPort: 8000 is also the port of service "api"; the platform gives every called service a port of its own, so an endpoint's port names its service`],
     ["a load-balancer setting on an internal service", (e: any) => { e.services.push({ ...e.services[0], name: "api", public: undefined }); e.services[0].calls = ["api"]; }, `${DEV}: services[1].healthCheck: is for public services (behind the load balancer); this one has no public route`],
     ["EC2 settings on a Fargate service", (e: any) => (e.services[0].ec2 = { instanceTypes: ["m7g.large"], architecture: "arm64", maxInstances: 2 }), `${DEV}: services[0].ec2: is for compute "ec2"; this service runs on Fargate`],
     ["an EC2 service without EC2 settings", (e: any) => { e.services[0].compute = "ec2"; delete e.services[0].capacity; }, `${DEV}: services[0].ec2: is required with compute "ec2" (instance types and group size)`],
@@ -209,6 +215,26 @@ describe("rules across environments", () => {
     const p = prod();
     p.data.name = "dev";
     expect(refused([dev(), p])).toEqual([`environments/prod.ts: name: "dev" is already used by environments/dev.ts`]);
+  });
+
+  it("refuses a config still written with the single service field, naming the new field", () => {
+    const d = dev();
+    d.data.service = d.data.services[0];
+    delete d.data.services;
+    expect(refused([d])).toEqual([
+      'environments/dev.ts: service: replaced by services: a list of services; move this one into services: [{ name: "web", ..., public: { priority: 100, pathPatterns: ["/*"] } }]',
+    ]);
+    const none = dev();
+    delete none.data.services;
+    expect(refused([none])).toEqual(["environments/dev.ts: services: Required"]);
+  });
+
+  it("refuses a project name ECS will not take at the start of a capacity provider's name, with EC2 services only", () => {
+    const p = prod();
+    p.data.project = "ecsapp";
+    expect(refused([p])).toEqual([
+      'environments/prod.ts: project: "ecsapp" starts with aws, ecs or fargate, which ECS refuses at the start of the EC2 services\' capacity-provider names',
+    ]);
   });
 
   it.each(["bootstrap", "organization"])("refuses the reserved name %s", (name) => {

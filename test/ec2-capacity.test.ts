@@ -80,7 +80,7 @@ describe("EcsEc2Capacity", () => {
       protect_from_scale_in: true,
       force_delete: true,
       capacity_rebalance: false,
-      instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 90, scale_in_protected_instances: "Refresh", standby_instances: "Terminate" } },
+      instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, scale_in_protected_instances: "Refresh", standby_instances: "Terminate" } },
       lifecycle: { ignore_changes: ["desired_capacity"] },
     });
     const group = onlyResource(json, "aws_autoscaling_group");

@@ -93,6 +93,9 @@ export class EcsEc2Capacity extends Construct {
     if (onDemandPercent < 0 || onDemandPercent > 100) fail(`onDemandPercentAboveBase ${onDemandPercent} is outside 0-100`);
     if (target < 1 || target > 100) fail(`targetCapacityPercent ${target} is outside 1-100`);
     if (props.subnetIds.length === 0) fail("subnetIds is empty");
+    // ECS refuses capacity-provider names that start with these.
+    const providerName = physicalName(props.naming, `${props.component}-capacity`);
+    if (/^(aws|ecs|fargate)/i.test(providerName)) fail(`capacity provider name "${providerName}" may not start with "aws", "ecs" or "fargate"; choose another project name`);
     const spot = onDemandPercent < 100;
     const partition = partitionOf(props.region);
     const name = (suffix: string, maxLength?: number) => physicalName(props.naming, `${props.component}-${suffix}`, { maxLength });
@@ -178,7 +181,8 @@ export class EcsEc2Capacity extends Construct {
       // instances protected from scale-in are refreshed too.
       instanceRefresh: {
         strategy: "Rolling",
-        preferences: { minHealthyPercentage: 90, scaleInProtectedInstances: "Refresh", standbyInstances: "Terminate" },
+        // Replacements launch before instances are terminated (up to twice the group), so a small group keeps its capacity.
+        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, scaleInProtectedInstances: "Refresh", standbyInstances: "Terminate" },
       },
       tag: [
         { key: "AmazonECSManaged", value: "", propagateAtLaunch: true },

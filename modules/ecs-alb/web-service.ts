@@ -124,6 +124,12 @@ export interface WebServiceProps {
   readonly enableExecuteCommand?: boolean;
   /** Resources the service must be created after, e.g. the cluster's capacity providers. @default [] */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The services this one calls through Service Connect. Running tasks cannot resolve an endpoint
+   * that appeared after they started, so the service is deployed after them, and redeployed when
+   * this list changes. @default []
+   */
+  readonly callees?: readonly WebService[];
 }
 
 /**
@@ -268,12 +274,11 @@ export class WebService extends Construct {
         securityGroups: [this.securityGroup.id],
         assignPublicIp: false,
       },
-      ...(this.targetGroup
-        ? {
-            loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: task.containerName, containerPort: port }],
-            // ECS accepts a grace period only for services behind a load balancer.
-            healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60,
-          }
+      ...(this.targetGroup ? { loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: task.containerName, containerPort: port }] } : {}),
+      // The grace period applies to the load balancer's and the container's health checks.
+      ...(this.targetGroup || task.hasHealthCheck ? { healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60 } : {}),
+      ...(props.callees?.length
+        ? { forceNewDeployment: true, triggers: { service_connect_callees: props.callees.map((c) => c.node.id).sort().join(",") } }
         : {}),
       ...(connect
         ? {
@@ -309,7 +314,7 @@ export class WebService extends Construct {
       // Autoscaling owns the task count once the service exists.
       lifecycle: { ignoreChanges: ["desired_count"] },
       // The target group must be attached to the load balancer before the service registers tasks.
-      dependsOn: [...(rule ? [rule] : []), ...(props.dependsOn ?? [])],
+      dependsOn: [...(rule ? [rule] : []), ...(props.callees ?? []).map((c) => c.service), ...(props.dependsOn ?? [])],
     });
     this.serviceName = this.service.name;
 

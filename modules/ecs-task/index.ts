@@ -66,6 +66,19 @@ export interface TaskImageProps {
   readonly logRetentionDays?: number;
 }
 
+/** A container health check (ECS `healthCheck`). */
+export interface ContainerHealthCheck {
+  readonly command: readonly string[];
+  /** Seconds between checks. @default 30 */
+  readonly intervalSeconds?: number;
+  /** Seconds before a check fails. @default 5 */
+  readonly timeoutSeconds?: number;
+  /** Failures before the container is unhealthy. @default 3 */
+  readonly retries?: number;
+  /** Seconds after start during which failures do not count. @default 60 */
+  readonly startPeriodSeconds?: number;
+}
+
 /** Just the {@link TaskImageProps} of a larger props object, to hand on to a {@link FargateTask}. */
 export function taskImageProps(props: TaskImageProps): TaskImageProps {
   const { naming, region, accountId, image, repositoryArn, environment, secrets, secretReadGrants, logRetentionDays } = props;
@@ -97,6 +110,11 @@ export interface FargateTaskProps extends TaskImageProps {
    * @default "FARGATE"
    */
   readonly compatibility?: "FARGATE" | "EC2";
+  /**
+   * A health check ECS runs in the container: `command` (`["CMD", ...]` or `["CMD-SHELL", "..."]`)
+   * exits 0 when healthy. @default none
+   */
+  readonly healthCheck?: ContainerHealthCheck;
   /** Mount the root filesystem read-only; a writable scratch volume is mounted at `scratchPath`. @default true */
   readonly readonlyRootFilesystem?: boolean;
   /** Where the writable scratch volume is mounted. @default "/tmp" */
@@ -131,6 +149,8 @@ export class FargateTask extends Construct {
   readonly portName?: string;
   /** Region of the task's log group. */
   readonly region: string;
+  /** Whether the container has a health check of its own. */
+  readonly hasHealthCheck: boolean;
   readonly executionRole: IamRole;
   readonly taskRole: IamRole;
   readonly logGroup: CloudwatchLogGroup;
@@ -168,6 +188,10 @@ export class FargateTask extends Construct {
     this.containerPort = props.containerPort;
     this.portName = props.portName;
     this.region = props.region;
+    this.hasHealthCheck = props.healthCheck !== undefined;
+    if (props.healthCheck && !["CMD", "CMD-SHELL"].includes(props.healthCheck.command[0] ?? "")) {
+      throw new Error(`FargateTask ${props.component}: healthCheck.command must start with "CMD" or "CMD-SHELL"`);
+    }
     const roleName = (suffix: string) => physicalName(props.naming, `${props.component}-${suffix}`, { maxLength: NAME_LIMITS.iamRole });
     const ecsTrust = serviceTrustPolicy(
       "ecs-tasks.amazonaws.com",
@@ -302,6 +326,17 @@ export class FargateTask extends Construct {
         ...execVolumes.map((v) => ({ sourceVolume: v.name, containerPath: v.path, readOnly: false })),
       ],
       linuxParameters: { initProcessEnabled: true },
+      ...(props.healthCheck
+        ? {
+            healthCheck: {
+              command: [...props.healthCheck.command],
+              interval: props.healthCheck.intervalSeconds ?? 30,
+              timeout: props.healthCheck.timeoutSeconds ?? 5,
+              retries: props.healthCheck.retries ?? 3,
+              startPeriod: props.healthCheck.startPeriodSeconds ?? 60,
+            },
+          }
+        : {}),
       stopTimeout,
       logConfiguration: {
         logDriver: "awslogs",

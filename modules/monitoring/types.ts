@@ -63,6 +63,8 @@ export interface MonitoredLoadBalancer {
   readonly arnSuffix: string;
   /** `targetgroup/<name>/<id>`: the `TargetGroup` dimension (`aws_lb_target_group.arn_suffix`). */
   readonly targetGroupArnSuffix: string;
+  /** The service behind the target group, named in the alarms' descriptions. @default "web" */
+  readonly serviceName?: string;
 }
 
 /** An ECS service. */

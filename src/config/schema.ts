@@ -189,16 +189,18 @@ export const RESERVED_COMPONENT_NAMES = [
 ];
 /** Prefixes the platform's own components use (`worker-<name>`, `task-<name>`, ...). */
 const RESERVED_COMPONENT_PREFIXES = ["worker-", "task-", "scheduled-", "database-", "migrate-"];
+/** Suffixes of what the platform derives from a service's name (`<name>-task`, `<name>-capacity`, ...). */
+const RESERVED_COMPONENT_SUFFIXES = ["-task", "-capacity", "-instance", "-exec"];
 
 const pathPattern = z
   .string()
   .min(1)
   .max(128, "path patterns have at most 128 characters")
-  .regex(/^\/[A-Za-z0-9_\-.$/~"'@:+*?&=%]*$/, 'must be a path pattern starting with "/" (letters, digits, "*" and "?" wildcards)');
+  .regex(/^\/[A-Za-z0-9_\-.$/~"'@:+*?&]*$/, 'must be a path pattern starting with "/" (letters, digits, _-.$/~"\'@:+&, and "*" or "?" wildcards)');
 const hostHeader = z
   .string()
   .max(128, "host headers have at most 128 characters")
-  .regex(/^(\*\.)?([a-z0-9*?]([a-z0-9*?-]{0,61}[a-z0-9*?])?\.)+[a-z*?]{2,63}$/, "must be a lower-case host name, optionally with a leading *.");
+  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case host name, optionally with a leading *.");
 
 /** How the public load balancer reaches a service. */
 const route = z
@@ -208,10 +210,10 @@ const route = z
      * part of the config, not the list order, so adding or removing a service changes no other rule.
      */
     priority: z.number().int().min(1).max(50000),
-    /** Request paths routed to the service, e.g. ["/api/*"]. @default none */
-    pathPatterns: z.array(pathPattern).min(1).optional(),
-    /** Host headers routed to the service, e.g. ["api.example.com"]. @default none */
-    hostHeaders: z.array(hostHeader).min(1).optional(),
+    /** Request paths routed to the service, e.g. ["/api/*"]; at most 3 (an ALB condition's limit). @default none */
+    pathPatterns: z.array(pathPattern).min(1).max(3, "a listener-rule condition matches at most 3 values").optional(),
+    /** Host headers routed to the service, e.g. ["api.example.com"]; at most 3. @default none */
+    hostHeaders: z.array(hostHeader).min(1).max(3, "a listener-rule condition matches at most 3 values").optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -281,13 +283,31 @@ const service = z
     /** How the public load balancer reaches the service. @default none (internal: reached by other services only) */
     public: route.optional(),
     /** Services this one calls through Service Connect; only these admit its traffic. @default [] */
-    calls: z.array(identifier("service name", 20)).default([]),
+    calls: z
+      .array(identifier("service name", 20))
+      .refine((calls) => new Set(calls).size === calls.length, "lists a service twice")
+      .default([]),
     /** Worker queues (`workers[].name`) this service sends tasks to. @default [] */
     sendsTo: z.array(identifier("worker name", 20)).default([]),
     /** Whether the service gets the database credentials and a path to PostgreSQL. @default true */
     database: z.boolean().default(true),
     /** Load-balancer health check (public services). @default see README */
     healthCheck: healthCheck.optional(),
+    /**
+     * A health check ECS runs in the container (for internal services, the only one): a command that
+     * exits 0 when healthy, e.g. ["CMD-SHELL", "curl -fs http://localhost:9000/health || exit 1"].
+     * @default none
+     */
+    containerHealthCheck: z
+      .object({
+        command: z.array(z.string().min(1)).min(2).refine((c) => ["CMD", "CMD-SHELL"].includes(c[0]), 'starts with "CMD" or "CMD-SHELL"'),
+        intervalSeconds: z.number().int().min(5).max(300).default(30),
+        timeoutSeconds: z.number().int().min(2).max(60).default(5),
+        retries: z.number().int().min(1).max(10).default(3),
+        startPeriodSeconds: z.number().int().min(0).max(300).default(60),
+      })
+      .strict()
+      .optional(),
     /** Seconds a deregistering target keeps draining (public services). @default 30 */
     deregistrationDelaySeconds: z.number().int().min(0).max(3600).optional(),
     healthCheckGracePeriodSeconds: z.number().int().min(0).max(3600).default(60),
@@ -321,8 +341,15 @@ const service = z
         if (svc[field] !== undefined) issue(field, "is for public services (behind the load balancer); this one has no public route");
       }
     }
-    if (RESERVED_COMPONENT_NAMES.includes(svc.name) || RESERVED_COMPONENT_PREFIXES.some((p) => svc.name.startsWith(p))) {
-      issue("name", `"${svc.name}" collides with a name the platform uses (${RESERVED_COMPONENT_NAMES.join(", ")}, ${RESERVED_COMPONENT_PREFIXES.map((p) => `${p}*`).join(", ")})`);
+    if (
+      RESERVED_COMPONENT_NAMES.includes(svc.name) ||
+      RESERVED_COMPONENT_PREFIXES.some((p) => svc.name.startsWith(p)) ||
+      RESERVED_COMPONENT_SUFFIXES.some((x) => svc.name.endsWith(x))
+    ) {
+      issue(
+        "name",
+        `"${svc.name}" collides with a name the platform uses (${RESERVED_COMPONENT_NAMES.join(", ")}, ${RESERVED_COMPONENT_PREFIXES.map((p) => `${p}*`).join(", ")}, ${RESERVED_COMPONENT_SUFFIXES.map((x) => `*${x}`).join(", ")})`,
+      );
     }
     if (svc.calls.includes(svc.name)) issue("calls", "lists the service itself");
     if (svc.minCount > svc.maxCount) {
@@ -515,15 +542,21 @@ function checkServices(
       const earlier = priorities.get(svc.public.priority);
       if (earlier) issue(["public", "priority"], `${svc.public.priority} is already the priority of service "${earlier}"`);
       priorities.set(svc.public.priority, svc.name);
-      // The same path and host set routed twice: the lower priority would never see a request.
-      const key = JSON.stringify([[...(svc.public.pathPatterns ?? [])].sort(), [...(svc.public.hostHeaders ?? [])].sort()]);
-      const same = conditions.get(key);
-      if (same) issue(["public"], `routes the same paths and hosts as service "${same}"`);
-      conditions.set(key, svc.name);
+      // A path and host pair routed to two services: the rule with the higher number never sees it.
+      const pairs = (svc.public.pathPatterns ?? ["*"]).flatMap((p) => (svc.public!.hostHeaders ?? ["*"]).map((h) => `${h} ${p}`));
+      const taken = pairs.map((pair) => conditions.get(pair)).find((owner) => owner !== undefined);
+      if (taken) issue(["public"], `routes a path and host that service "${taken}" already routes`);
+      for (const pair of pairs) conditions.set(pair, svc.name);
     } else if (!env.services.some((other) => other.calls.includes(svc.name))) {
       issue(["public"], `service "${svc.name}" has no public route and no service calls it; give it a route or list it in a caller's calls`);
     }
   });
+  // A caller is deployed after the services it calls (it must start once their endpoints exist), so calls cannot go round.
+  const cycle = callCycle(env.services);
+  if (cycle) {
+    const i = env.services.findIndex((s) => s.name === cycle[0]);
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["services", i, "calls"], message: `calls go round (${cycle.join(" -> ")}); a caller is deployed after the services it calls` });
+  }
   // Service Connect clients reach every service by name and port: two services on one port of one name would clash.
   const ports = new Map<number, string>();
   env.services.forEach((svc, i) => {
@@ -533,11 +566,29 @@ function checkServices(
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["services", i, "containerPort"],
-        message: `${svc.containerPort} is also the port of service "${earlier}"; services other services call need ports of their own`,
+        message: `${svc.containerPort} is also the port of service "${earlier}"; the platform gives every called service a port of its own, so an endpoint's port names its service`,
       });
     }
     ports.set(svc.containerPort, svc.name);
   });
+}
+
+/** The first cycle in the services' calls, as the names around it (the first repeated at the end). */
+function callCycle(services: ReadonlyArray<{ name: string; calls: readonly string[] }>): string[] | undefined {
+  const calls = new Map(services.map((s) => [s.name, s.calls]));
+  const visit = (name: string, path: string[]): string[] | undefined => {
+    if (path.includes(name)) return [...path.slice(path.indexOf(name)), name];
+    for (const next of calls.get(name) ?? []) {
+      const found = visit(next, [...path, name]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const s of services) {
+    const found = visit(s.name, []);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Adds a "duplicate name" issue for every repeated `name` in a list. */
@@ -749,7 +800,7 @@ export const environmentSchema = z
      * The application's services. The first one's image and environment are also what the workers,
      * scheduled tasks and the migrate task run.
      */
-    services: z.array(service).min(1, "at least one service is needed"),
+    services: z.array(service).min(1, "at least one service is needed").optional(),
     /** Replaced by `services`. */
     service: z.unknown().optional(),
     database,
@@ -830,8 +881,17 @@ export const environmentSchema = z
         path: ["service"],
         message: 'replaced by services: a list of services; move this one into services: [{ name: "web", ..., public: { priority: 100, pathPatterns: ["/*"] } }]',
       });
+    } else if (env.services === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["services"], message: "Required" });
     }
-    checkServices(env, ctx);
+    checkServices({ ...env, services: env.services ?? [] }, ctx);
+    if (env.services?.some((s) => s.compute === "ec2") && /^(aws|ecs|fargate)/.test(env.project)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["project"],
+        message: `"${env.project}" starts with aws, ecs or fargate, which ECS refuses at the start of the EC2 services' capacity-provider names`,
+      });
+    }
     checkUniqueNames(env.scheduledTasks, ["scheduledTasks"], ctx);
     if (env.dataPipeline?.enabled && env.database.passwordSource !== "managed") {
       ctx.addIssue({
@@ -860,7 +920,12 @@ export const environmentSchema = z
       guard(["operations", "backup"], env.operations.backup, "the database needs an AWS Backup plan");
     }
   })
-  .transform((env) => ({ ...env, state: { ...env.state, region: env.state.region ?? env.region } }));
+  .transform(({ service: _replaced, ...env }) => ({
+    ...env,
+    // Refused above when missing.
+    services: env.services ?? [],
+    state: { ...env.state, region: env.state.region ?? env.region },
+  }));
 
 /** What an environment file declares (defaults optional). */
 export type EnvironmentInput = z.input<typeof environmentSchema>;

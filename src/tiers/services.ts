@@ -57,10 +57,15 @@ export class ServicesTier {
     const { cluster } = props.compute;
     const { loadBalancer } = props.edge;
     const called = new Set(props.services.flatMap((s) => s.calls));
+    const byName = new Map(props.services.map((s) => [s.name, s]));
     const built = new Map<string, AppService>();
-    let primaryPublic: WebService | undefined;
+    // The load balancer's own alarms watch `web`'s target group when it is public, else the first
+    // public service's; every other public service's target group has alarms named after it.
+    const publicServices = props.services.filter((s) => s.public);
+    const primary = publicServices.find((s) => s.name === "web") ?? publicServices[0];
 
-    for (const spec of props.services) {
+    // Callees first: a caller is deployed after the services it calls (the schema refuses cycles).
+    for (const spec of deploymentOrder(props.services)) {
       const ec2 = spec.compute === "ec2" ? props.compute.ec2Capacity(spec.name, spec.ec2!) : undefined;
       const task = new FargateTask(ctx.scope, `${spec.name}-task`, {
         ...props.compute.taskImage(spec.repository, spec.environment, spec.database),
@@ -75,7 +80,14 @@ export class ServicesTier {
         readonlyRootFilesystem: spec.readonlyRootFilesystem,
         enableExecuteCommand: spec.enableExecuteCommand,
         execLogGroupArn: cluster.execLogGroupArn,
+        healthCheck: spec.containerHealthCheck,
       });
+      // Each callee's endpoint, by name: API_URL=http://api:9000 for a service that calls `api`.
+      if (spec.calls.length > 0) {
+        task.addEnvironment(
+          Object.fromEntries(spec.calls.map((callee) => [`${callee.toUpperCase().replace(/-/g, "_")}_URL`, `http://${callee}:${byName.get(callee)!.containerPort}`])),
+        );
+      }
       const usesServiceConnect = called.has(spec.name) || spec.calls.length > 0;
       const service = new WebService(ctx.scope, spec.name, {
         naming: ctx.naming,
@@ -100,6 +112,7 @@ export class ServicesTier {
         deregistrationDelaySeconds: spec.deregistrationDelaySeconds,
         healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds,
         enableExecuteCommand: spec.enableExecuteCommand,
+        callees: spec.calls.map((callee) => built.get(callee)!.service),
         dependsOn: [cluster.capacityProviders],
         scaling: {
           minCount: spec.minCount,
@@ -120,9 +133,8 @@ export class ServicesTier {
       }
 
       if (service.targetGroup) {
-        if (!primaryPublic) {
-          primaryPublic = service;
-          ctx.monitoring.setLoadBalancer(OWNER, { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: service.targetGroup.arnSuffix });
+        if (spec === primary) {
+          ctx.monitoring.setLoadBalancer(OWNER, { arnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: service.targetGroup.arnSuffix, serviceName: spec.name });
         } else {
           ctx.monitoring.addTargetGroup(OWNER, { name: spec.name, loadBalancerArnSuffix: loadBalancer.arnSuffix, targetGroupArnSuffix: service.targetGroup.arnSuffix });
         }
@@ -141,14 +153,15 @@ export class ServicesTier {
     for (const { spec, service } of built.values()) {
       for (const callee of spec.calls) built.get(callee)!.service.allowFrom(spec.name, service.tasksSecurityGroup);
     }
-    this.services = built;
-    this.producers = [...built.values()].filter((s) => s.spec.sendsTo.length > 0).map((s) => ({ name: s.spec.name, task: s.task, queues: s.spec.sendsTo }));
+    // In config order, whatever order they were built in.
+    this.services = new Map(props.services.map((s) => [s.name, built.get(s.name)!]));
+    this.producers = [...this.services.values()].filter((s) => s.spec.sendsTo.length > 0).map((s) => ({ name: s.spec.name, task: s.task, queues: s.spec.sendsTo }));
 
     ctx.output(
       OWNER,
       "services",
       Object.fromEntries(
-        [...built].map(([name, s]) => [
+        [...this.services].map(([name, s]) => [
           name,
           {
             service_name: s.service.serviceName,
@@ -167,4 +180,21 @@ export class ServicesTier {
       ctx.output(OWNER, "web_security_group_id", web.service.securityGroupId, "Security group of the web service's tasks");
     }
   }
+}
+
+/** The services, each after the services it calls (config order otherwise). */
+function deploymentOrder<T extends { name: string; calls: readonly string[] }>(services: readonly T[]): T[] {
+  const ordered: T[] = [];
+  const place = (s: T, path: readonly string[]): void => {
+    if (ordered.includes(s)) return;
+    if (path.includes(s.name)) throw new Error(`${OWNER}: calls go round through ${s.name} (the schema refuses cycles)`);
+    for (const callee of s.calls) {
+      const target = services.find((x) => x.name === callee);
+      if (!target) throw new Error(`${OWNER}: ${s.name} calls "${callee}", which is not a service`);
+      place(target, [...path, s.name]);
+    }
+    ordered.push(s);
+  };
+  for (const s of services) place(s, []);
+  return ordered;
 }

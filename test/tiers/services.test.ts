@@ -38,7 +38,7 @@ describe("ServicesTier (dev: one public service)", () => {
     const tg = Object.keys(resourcesOf(json, "aws_lb_target_group"))[0];
     const service = Object.keys(resourcesOf(json, "aws_ecs_service"))[0];
     const registered = resolved(stack, ctx.monitoring.registered());
-    expect(registered.loadBalancer).toEqual({ arnSuffix: ref("aws_lb", lb, "arn_suffix"), targetGroupArnSuffix: ref("aws_lb_target_group", tg, "arn_suffix") });
+    expect(registered.loadBalancer).toEqual({ arnSuffix: ref("aws_lb", lb, "arn_suffix"), targetGroupArnSuffix: ref("aws_lb_target_group", tg, "arn_suffix"), serviceName: "web" });
     expect(registered.services).toEqual([
       { name: "web", clusterName: expect.stringContaining("aws_ecs_cluster."), serviceName: ref("aws_ecs_service", service, "name"), minRunning: 1 },
     ]);
@@ -131,6 +131,36 @@ describe("ServicesTier (prod: public web calls internal api on EC2 through Servi
     expect(registered.services.find((s) => s.name === "api")).toMatchObject({ discoveryName: "api", minRunning: 2 });
     expect(registered.services.find((s) => s.name === "web")?.discoveryName).toBeUndefined();
     expect((json.output?.services.value as any).api.service_connect_endpoint).toBe("http://api:9000");
+  });
+
+  it("deploys web after api, redeploys it when its callees change, and tells it api's endpoint", () => {
+    const apiService = Object.entries(resourcesOf(json, "aws_ecs_service")).find(([, s]) => s.name === "acme-prod-api")![0];
+    expect(service("web").depends_on).toContain(`aws_ecs_service.${apiService}`);
+    expect(service("web")).toMatchObject({ force_new_deployment: true, triggers: { service_connect_callees: "api" } });
+    expect(service("api").triggers).toBeUndefined();
+    const webTask = Object.values(resourcesOf(json, "aws_ecs_task_definition")).find((t) => t.family === "acme-prod-web")!;
+    const env = Object.fromEntries(JSON.parse(webTask.container_definitions)[0].environment.map((e: { name: string; value: string }) => [e.name, e.value]));
+    expect(env.API_URL).toBe("http://api:9000");
+    // The shared application tasks do not get it: they are no Service Connect clients.
+    const migrate = Object.values(resourcesOf(json, "aws_ecs_task_definition")).find((t) => t.family === "acme-prod-migrate")!;
+    expect(JSON.parse(migrate.container_definitions)[0].environment.map((e: { name: string }) => e.name)).not.toContain("API_URL");
+  });
+
+  it("gives an internal service a container health check with the grace period, when configured", () => {
+    const checked = web({
+      environment: "prod",
+      mutate: (c) => (c.services[1].containerHealthCheck = { command: ["CMD-SHELL", "curl -fs http://localhost:9000/health || exit 1"], intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 60 }),
+    });
+    const api = Object.values(resourcesOf(checked.json, "aws_ecs_service")).find((s) => s.name === "acme-prod-api")!;
+    expect(api.health_check_grace_period_seconds).toBe(60);
+    const task = Object.values(resourcesOf(checked.json, "aws_ecs_task_definition")).find((t) => t.family === "acme-prod-api")!;
+    expect(JSON.parse(task.container_definitions)[0].healthCheck).toEqual({
+      command: ["CMD-SHELL", "curl -fs http://localhost:9000/health || exit 1"],
+      interval: 30,
+      timeout: 5,
+      retries: 3,
+      startPeriod: 60,
+    });
   });
 
   it("makes web the only producer, of the queues it names", () => {
