@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { useRemoteState } from "../lib/backend";
 import { platformProvider } from "../lib/provider";
+import { AccessTier } from "../tiers/access";
 import { ComputeTier } from "../tiers/compute";
 import { tierContext } from "../tiers/context";
 import { DatabaseTier } from "../tiers/database";
@@ -31,6 +32,8 @@ export class WorkspaceStack extends TerraformStack {
   /** None when `dataPipeline` is absent or not enabled. */
   readonly pipeline?: PipelineTier;
   readonly operations: OperationsTier;
+  /** None unless `access.enabled`. */
+  readonly access?: AccessTier;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
@@ -56,6 +59,7 @@ export class WorkspaceStack extends TerraformStack {
     if (config.dataPipeline?.enabled) {
       this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
     }
+    if (config.access.enabled) this.access = new AccessTier(ctx, { access: config.access, network, database, compute });
     this.operations = new OperationsTier(ctx, { operations: config.operations, database });
   }
 }
