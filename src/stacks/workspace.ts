@@ -11,6 +11,7 @@ import { EdgeTier } from "../tiers/edge";
 import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
+import { RecoveryTier } from "../tiers/recovery";
 import { SchedulesTier } from "../tiers/schedules";
 import { WebTier } from "../tiers/web";
 import { WorkersTier } from "../tiers/workers";
@@ -34,17 +35,14 @@ export class WorkspaceStack extends TerraformStack {
   readonly operations: OperationsTier;
   /** None unless `access.enabled`. */
   readonly access?: AccessTier;
+  /** None unless `disasterRecovery` is set. */
+  readonly recovery?: RecoveryTier;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
     this.config = config;
-    platformProvider(this, {
-      project: config.project,
-      environment: config.name,
-      region: config.region,
-      accountId: config.accountId,
-      tags: config.tags,
-    });
+    const providerProps = { project: config.project, environment: config.name, region: config.region, accountId: config.accountId, tags: config.tags };
+    platformProvider(this, providerProps);
     useRemoteState(this, config);
     const ctx = tierContext(this, config);
     const { availabilityZones } = config;
@@ -60,6 +58,11 @@ export class WorkspaceStack extends TerraformStack {
       this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
     }
     if (config.access.enabled) this.access = new AccessTier(ctx, { access: config.access, network, database, compute });
-    this.operations = new OperationsTier(ctx, { operations: config.operations, database });
+    const dr = config.disasterRecovery;
+    if (dr) {
+      const provider = platformProvider(this, { ...providerProps, region: dr.region, alias: "dr" });
+      this.recovery = new RecoveryTier(ctx, { disasterRecovery: dr, provider, pipeline: this.pipeline });
+    }
+    this.operations = new OperationsTier(ctx, { operations: config.operations, database, recovery: this.recovery });
   }
 }

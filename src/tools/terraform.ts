@@ -74,6 +74,18 @@ export const OFFLINE_OVERRIDE = {
   },
 };
 
+/**
+ * {@link OFFLINE_OVERRIDE} for one stack: the same offline settings for every `aws` provider
+ * configuration it declares, aliases included (an override block merges only with the provider
+ * configuration of the same alias).
+ */
+export function offlineOverride(stackDir: string): Record<string, unknown> {
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { provider?: { aws?: Array<{ alias?: string }> } };
+  const aliases = (stack.provider?.aws ?? []).map((p) => p.alias).filter((a): a is string => typeof a === "string");
+  if (aliases.length === 0) return OFFLINE_OVERRIDE;
+  return { ...OFFLINE_OVERRIDE, provider: { aws: [OFFLINE_OVERRIDE.provider.aws, ...aliases.sort().map((alias) => ({ ...OFFLINE_OVERRIDE.provider.aws, alias }))] } };
+}
+
 /** A value for every declared variable without a default, so `plan -input=false` has what it needs. */
 export function placeholderVariables(stackDir: string): Record<string, string> {
   const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as {
@@ -144,7 +156,7 @@ export async function checkStack(stackDir: string, stack: string, options: Check
   const work = mkdtempSync(join(tmpdir(), `tf-${stack}-`));
   try {
     cpSync(stackDir, work, { recursive: true, filter: (src) => !src.includes(`${join(stackDir, ".terraform")}`) });
-    writeFileSync(join(work, "zz_offline_override.tf.json"), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+    writeFileSync(join(work, "zz_offline_override.tf.json"), JSON.stringify(offlineOverride(stackDir), null, 2));
     writeFileSync(join(work, "offline.auto.tfvars.json"), JSON.stringify(placeholderVariables(stackDir), null, 2));
     const rc = join(work, ".terraformrc");
     writeFileSync(rc, cliConfig(providerMirror()));
