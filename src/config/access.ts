@@ -10,7 +10,8 @@ const principalArn = z
   .string()
   .refine((arn) => !arn.includes("*"), "wildcards are refused: name each principal ARN in full")
   .refine(
-    (arn) => /^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/.test(arn),
+    // A wildcard is reported once, by the rule above.
+    (arn) => arn.includes("*") || /^arn:aws[a-z-]*:iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/.test(arn),
     "must be an IAM principal ARN (arn:aws:iam::<account>:root, :user/<name> or :role/<name>)",
   );
 
