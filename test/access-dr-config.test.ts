@@ -20,7 +20,7 @@ describe("access and disasterRecovery config", () => {
     expect(dev.disasterRecovery).toBeUndefined();
   });
 
-  it.each([
+  it.each<[string, "dev" | "prod", (e: any) => unknown, string]>([
     ["the DR region equal to the primary", "prod", (e: any) => (e.disasterRecovery.region = "us-east-1"),
       "environments/prod.ts: disasterRecovery.region: is the workspace's own region (us-east-1); disaster recovery needs a second region"],
     ["a global database on an engine version it does not support", "prod", (e: any) => Object.assign(e, {
@@ -46,7 +46,7 @@ describe("access and disasterRecovery config", () => {
       "environments/dev.ts: access.instanceType: must be a Graviton (arm64) instance type such as t4g.nano or m7g.medium"],
     ["production sessions longer than an hour", "prod", (e: any) => (e.access = { enabled: true, allowedPrincipalArns: ["arn:aws:iam::444455556666:role/oncall"], maxSessionHours: 4 }),
       "environments/prod.ts: access.maxSessionHours: production: developer sessions last at most 1 hour (got 4)"],
-  ] as const)("refuses %s with one line", (_, name, mutate, line) => {
+  ])("refuses %s with one line", (_, name, mutate, line) => {
     expect(problems(name, mutate)).toEqual([line]);
   });
 
