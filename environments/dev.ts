@@ -111,6 +111,13 @@ export const dev: EnvironmentInput = {
     waf: false,
     backup: false,
   },
+  // Developer access: the access host (stopped until started) and the developer role (MFA). Replace
+  // the placeholder principal with your developers' roles or users.
+  access: {
+    enabled: true,
+    allowedPrincipalArns: ["arn:aws:iam::111122223333:role/acme-developers"],
+    maxSessionHours: 4,
+  },
   // The repository whose GitHub Actions deploy the platform (OIDC roles in the account's bootstrap stack).
   github: {
     owner: "acme-corp",

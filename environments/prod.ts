@@ -150,6 +150,14 @@ export const prod: EnvironmentInput = {
     backup: true,
     backupRetentionDays: 35,
   },
+  // Disaster recovery: every recovery point copied to a vault in us-west-2 (its own key), the landing
+  // bucket replicated there. The access host stays off (access.enabled defaults to false).
+  disasterRecovery: {
+    region: "us-west-2",
+    mode: "backup-copy",
+    copyRetentionDays: 35,
+    replicateBuckets: ["landing"],
+  },
   // The repository whose GitHub Actions deploy the platform (OIDC roles in the account's bootstrap stack).
   github: {
     owner: "acme-corp",

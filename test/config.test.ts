@@ -187,6 +187,8 @@ describe("production guardrails", () => {
         e.operations.backup = false;
       }),
     ).toEqual([
+      // prod's disaster recovery copies the plan's recovery points.
+      `${PROD}: disasterRecovery.mode: "backup-copy" copies the AWS Backup plan's recovery points; turn operations.backup on`,
       `${PROD}: operations.waf: production: the public load balancer needs the WAF`,
       `${PROD}: operations.backup: production: the database needs an AWS Backup plan`,
     ]);

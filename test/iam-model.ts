@@ -2,7 +2,7 @@
  * A small model of IAM policy evaluation, enough for the statements the platform writes: wildcard
  * `Action`/`NotAction` (case-insensitive) and `Resource` matching; StringEquals, StringLike and
  * StringNotEquals conditions (a missing key fails StringEquals and StringLike and satisfies
- * StringNotEquals); their IfExists forms StringNotEqualsIfExists and BoolIfExists (a missing key
+ * StringNotEquals); Bool (a missing key fails it); their IfExists forms StringNotEqualsIfExists and BoolIfExists (a missing key
  * satisfies them) and StringNotLike (a missing key satisfies it); `Null`; on multi-valued keys
  * `ForAllValues:StringEquals` (every value must be listed; a missing key satisfies it, as in IAM) and
  * `ForAnyValue:StringNotEquals` (some value is not listed; a missing key fails it); an explicit deny
@@ -59,7 +59,9 @@ function applies(s: Record<string, any>, action: string, resource: string, reque
       // The IfExists forms hold when the key is missing.
       if (operator === "StringNotEqualsIfExists" && value !== undefined && hit) return false;
       if (operator === "BoolIfExists" && value !== undefined && !hit) return false;
-      if (!["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringNotEqualsIfExists", "BoolIfExists"].includes(operator)) {
+      // Bool needs the key: a request without it does not match.
+      if (operator === "Bool" && !hit) return false;
+      if (!["StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "StringNotEqualsIfExists", "BoolIfExists", "Bool"].includes(operator)) {
         throw new Error(`${operator} is not modelled`);
       }
     }

@@ -70,6 +70,13 @@ const BROKEN: Record<string, { resources: Resources; message: RegExp }> = {
   CKV_AWS_334: { resources: task({ privileged: true }), message: /privileged/ },
   PLATFORM_ECS_SECRETS: { resources: task({ environment: [{ name: "DB_PASSWORD", value: "x" }] }), message: /DB_PASSWORD/ },
   PLATFORM_ECS_LOGS: { resources: task({ logConfiguration: undefined }), message: /awslogs/ },
+  CKV_AWS_79: { resources: { aws_launch_template: { t: { metadata_options: { http_tokens: "optional" } } } }, message: /IMDSv1/ },
+  CKV_AWS_341: { resources: { aws_launch_template: { t: { metadata_options: { http_tokens: "required", http_put_response_hop_limit: 2 } } } }, message: /hop limit is 2/ },
+  CKV_AWS_88: { resources: { aws_launch_template: { t: { network_interfaces: [{ associate_public_ip_address: "true" }] } } }, message: /public IP/ },
+  PLATFORM_LT_EBS_ENCRYPTED: {
+    resources: { aws_launch_template: { t: { block_device_mappings: [{ device_name: "/dev/xvda", ebs: { encrypted: "false" } }] } } },
+    message: /unencrypted volumes: \/dev\/xvda/,
+  },
   CKV_AWS_96: { resources: { aws_rds_cluster: { c: { storage_encrypted: false } } }, message: /not encrypted/ },
   CKV_AWS_162: { resources: { aws_rds_cluster: { c: {} } }, message: /IAM authentication/ },
   CKV_AWS_324: { resources: { aws_rds_cluster: { c: { enabled_cloudwatch_logs_exports: [] } } }, message: /no log export/ },

@@ -304,7 +304,8 @@ describe("operations: monitoring, audit, edge and backups", () => {
     });
     expect(onlyResource(prod, "aws_cloudtrail")).toMatchObject({ is_multi_region_trail: true, enable_log_file_validation: true });
     const cluster = Object.keys(resourcesOf(prod, "aws_rds_cluster"))[0];
-    expect(onlyResource(prod, "aws_backup_selection").resources).toEqual([ref("aws_rds_cluster", cluster, "arn")]);
+    // With disaster recovery the pipeline buckets are selected too (test/disaster-recovery.test.ts).
+    expect(onlyResource(prod, "aws_backup_selection").resources[0]).toBe(ref("aws_rds_cluster", cluster, "arn"));
     expect(onlyResource(prod, "aws_backup_plan").rule).toEqual([expect.objectContaining({ lifecycle: { delete_after: 35 } })]);
   });
 
@@ -349,7 +350,8 @@ describe("operations: monitoring, audit, edge and backups", () => {
     expect(Object.values(resourcesOf(prod, "aws_ecr_repository")).map((r) => r.force_delete)).toEqual([false, false]);
     const pipelineBuckets = (json: SynthJson) => Object.values(resourcesOf(json, "aws_s3_bucket")).filter((b) => /landing|artifacts/.test(String(b.bucket)));
     expect(pipelineBuckets(dev).map((b) => b.force_destroy)).toEqual([true, true]);
-    expect(pipelineBuckets(prod).map((b) => b.force_destroy)).toEqual([false, false]);
+    // prod also holds the landing bucket's replica in the DR region.
+    expect(pipelineBuckets(prod).map((b) => b.force_destroy)).toEqual([false, false, false]);
   });
 
   it("prod protects its stateful resources from destruction", () => {

@@ -6,7 +6,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
-import { KEY_USE_ACTIONS, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement, regionalServicePrincipal } from "../../src/lib/iam";
+import { keyAdministrationStatement, logGroupKeyStatement, partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
 
@@ -155,17 +155,7 @@ export class AuditTrail extends Construct {
             StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": cloudTrailLogs },
           },
         },
-        {
-          Sid: "AllowCloudWatchLogsForTheTrailGroup",
-          Effect: "Allow",
-          Principal: { Service: regionalServicePrincipal("logs", region) },
-          Action: [
-            ...KEY_USE_ACTIONS,
-            "kms:DescribeKey",
-          ],
-          Resource: "*",
-          Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
-        },
+        logGroupKeyStatement("AllowCloudWatchLogsForTheTrailGroup", region, logGroupArn),
       ];
       this.kmsKey = new KmsKey(this, "key", {
         description: `Encrypts CloudTrail trail ${name} log files and its CloudWatch log group`,

@@ -6,7 +6,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { Token } from "cdktf";
+import { Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { KEY_USE_ACTIONS, keyAdministrationStatement, partitionOf, policyDocument, regionalServicePrincipal } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
@@ -26,6 +26,9 @@ export const DEFAULT_BACKUP_SCHEDULE = "cron(0 5 * * ? *)";
 
 /** The AWS managed policies the selection role carries (AWS Backup's default service role). */
 export const BACKUP_MANAGED_POLICIES = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"] as const;
+
+/** The AWS managed policies AWS Backup needs for S3 buckets (not under `service-role/`). */
+export const BACKUP_S3_MANAGED_POLICIES = ["AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore"] as const;
 
 /** Longest retention Backup Vault Lock accepts, in days. */
 const MAX_LOCK_DAYS = 36500;
@@ -77,6 +80,11 @@ export interface BackupPlanProps {
   readonly vaultLock?: BackupVaultLock;
   /** Copy every recovery point to a vault in another region. @default none */
   readonly copyTo?: BackupCopyTarget;
+  /**
+   * S3 buckets in the selection (versioned buckets, by ARN): the role then also carries AWS Backup's
+   * S3 backup and restore policies. @default []
+   */
+  readonly s3BucketArns?: readonly string[];
 }
 
 function fail(message: string): never {
@@ -200,29 +208,7 @@ export class BackupPlan extends Construct {
     if (props.kmsKeyArn) {
       this.kmsKeyArn = props.kmsKeyArn;
     } else {
-      this.kmsKey = new KmsKey(this, "key", {
-        description: `Encrypts the recovery points in backup vault ${vaultName}`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: policyDocument([
-          keyAdministrationStatement(partition, accountId),
-          {
-            Sid: "AllowUseThroughAwsBackup",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-            Action: [
-              ...KEY_USE_ACTIONS,
-              "kms:CreateGrant",
-              "kms:RetireGrant",
-            ],
-            Resource: "*",
-            Condition: {
-              StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": regionalServicePrincipal("backup", region) },
-            },
-          },
-        ]),
-      });
-      new KmsAlias(this, "key-alias", { name: `alias/${vaultName}`, targetKeyId: this.kmsKey.keyId });
+      this.kmsKey = vaultKey(this, { partition, accountId, region, vaultName });
       this.kmsKeyArn = this.kmsKey.arn;
     }
 
@@ -268,21 +254,109 @@ export class BackupPlan extends Construct {
       ]),
     });
     this.roleArn = this.role.arn;
-    const attachments = BACKUP_MANAGED_POLICIES.map(
-      (policy) =>
-        new IamRolePolicyAttachment(this, `role-${policy}`, {
-          role: this.role.name,
-          policyArn: `arn:${partition}:iam::aws:policy/service-role/${policy}`,
-        }),
+    const s3Buckets = props.s3BucketArns ?? [];
+    const policyArns = [
+      ...BACKUP_MANAGED_POLICIES.map((policy) => [policy, `arn:${partition}:iam::aws:policy/service-role/${policy}`]),
+      ...(s3Buckets.length > 0 ? BACKUP_S3_MANAGED_POLICIES.map((policy) => [policy, `arn:${partition}:iam::aws:policy/${policy}`]) : []),
+    ];
+    const attachments = policyArns.map(
+      ([policy, policyArn]) => new IamRolePolicyAttachment(this, `role-${policy}`, { role: this.role.name, policyArn }),
     );
 
     this.selection = new BackupSelection(this, "selection", {
       name: name("backup-selection"),
       planId: this.plan.id,
       iamRoleArn: this.role.arn,
-      resources: [...props.resourceArns],
+      resources: [...props.resourceArns, ...s3Buckets],
       // AWS Backup validates the role's permissions when the selection is created.
       dependsOn: attachments,
     });
+  }
+}
+
+/**
+ * The customer-managed key of a backup vault (rotation on): the account administers it through IAM and
+ * may use it only through AWS Backup (and RDS, which copies Aurora snapshots into a vault of another
+ * region with it) in the key's region. Created in `scope` with ids `key` and `key-alias`.
+ */
+function vaultKey(
+  scope: Construct,
+  props: { partition: string; accountId: string; region: string; vaultName: string; viaServices?: readonly string[]; provider?: TerraformProvider },
+): KmsKey {
+  const { partition, accountId, region, vaultName } = props;
+  const provider = props.provider ? { provider: props.provider } : {};
+  const via = (props.viaServices ?? ["backup"]).map((service) => regionalServicePrincipal(service, region));
+  const key = new KmsKey(scope, "key", {
+    ...provider,
+    description: `Encrypts the recovery points in backup vault ${vaultName}`,
+    enableKeyRotation: true,
+    deletionWindowInDays: 30,
+    policy: policyDocument([
+      keyAdministrationStatement(partition, accountId),
+      {
+        Sid: "AllowUseThroughAwsBackup",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: [...KEY_USE_ACTIONS, "kms:CreateGrant", "kms:RetireGrant"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": via.length === 1 ? via[0] : via } },
+      },
+    ]),
+  });
+  new KmsAlias(scope, "key-alias", { ...provider, name: `alias/${vaultName}`, targetKeyId: key.keyId });
+  return key;
+}
+
+export interface BackupCopyVaultProps {
+  readonly naming: NameContext;
+  readonly accountId: string;
+  /** Region of the vault (the disaster-recovery region); the provider must point there. */
+  readonly region: string;
+  /** The provider of `region` (an alias of the stack's provider). */
+  readonly provider: TerraformProvider;
+  /** Backup Vault Lock on the vault. @default none */
+  readonly vaultLock?: BackupVaultLock;
+}
+
+/**
+ * The destination of cross-region copies: a vault `<project>-<env>-backup-dr` in another region with
+ * a key of its own in that region (rotation on; usable only through AWS Backup and RDS there), so a
+ * copy stays readable when the primary region, or its key, is lost.
+ */
+export class BackupCopyVault extends Construct {
+  readonly vault: BackupVault;
+  readonly vaultName: string;
+  readonly vaultArn: string;
+  readonly kmsKey: KmsKey;
+  readonly kmsKeyArn: string;
+
+  constructor(scope: Construct, id: string, props: BackupCopyVaultProps) {
+    super(scope, id);
+    if (!/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(props.region)) {
+      throw new Error(`BackupCopyVault: region must be an AWS region name such as us-west-2, got "${props.region}"`);
+    }
+    const vaultName = physicalName(props.naming, "backup-dr", { maxLength: NAME_LIMITS.backupVaultOrPlan });
+    this.kmsKey = vaultKey(this, {
+      partition: partitionOf(props.region),
+      accountId: props.accountId,
+      region: props.region,
+      vaultName,
+      viaServices: ["backup", "rds"],
+      provider: props.provider,
+    });
+    this.kmsKeyArn = this.kmsKey.arn;
+    this.vault = new BackupVault(this, "vault", { provider: props.provider, name: vaultName, kmsKeyArn: this.kmsKey.arn });
+    this.vaultName = this.vault.name;
+    this.vaultArn = this.vault.arn;
+    const lock = props.vaultLock;
+    if (lock) {
+      new BackupVaultLockConfiguration(this, "vault-lock", {
+        provider: props.provider,
+        backupVaultName: this.vault.name,
+        minRetentionDays: lock.minRetentionDays,
+        maxRetentionDays: lock.maxRetentionDays,
+        ...(lock.changeableForDays !== undefined ? { changeableForDays: lock.changeableForDays } : {}),
+      });
+    }
   }
 }

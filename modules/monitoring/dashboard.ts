@@ -4,6 +4,7 @@
  * widgets per resource, three to a row.
  */
 import type {
+  MonitoredBackupVault,
   MonitoredDatabase,
   MonitoredEmrApplication,
   MonitoredFunction,
@@ -31,7 +32,8 @@ export type DashboardTier =
   | { readonly tier: "functions"; readonly functions: readonly MonitoredFunction[] }
   | { readonly tier: "schedules"; readonly groups: ReadonlyArray<readonly [string, readonly string[]]> }
   | { readonly tier: "emr"; readonly applications: readonly MonitoredEmrApplication[] }
-  | { readonly tier: "workflows"; readonly stateMachines: readonly MonitoredStateMachine[] };
+  | { readonly tier: "workflows"; readonly stateMachines: readonly MonitoredStateMachine[] }
+  | { readonly tier: "backups"; readonly vaults: readonly MonitoredBackupVault[] };
 
 export interface DashboardInput {
   /** `<project>-<env>`. */
@@ -79,6 +81,7 @@ const TIER_TITLES: Record<DashboardTier["tier"], string> = {
   schedules: "Schedules (EventBridge Scheduler)",
   emr: "EMR Serverless",
   workflows: "Workflows (Step Functions)",
+  backups: "Backups (AWS Backup)",
 };
 
 function metric(namespace: string, name: string, dimensions: Record<string, string>, options: Record<string, unknown> = {}): MetricRow {
@@ -106,6 +109,8 @@ function tierHeader(tier: DashboardTier): string {
       return tier.applications.map((a) => `\`${a.applicationName}\` (\`${a.applicationId}\`)`).join(", ");
     case "workflows":
       return tier.stateMachines.map((m) => `\`${m.stateMachineArn}\`, started by rule \`${m.ruleName}\``).join(", ");
+    case "backups":
+      return tier.vaults.map((v) => `Vault \`${v.vaultName}\`${v.copiesToOtherRegion ? ", copies to the disaster-recovery region" : ""}`).join(", ");
   }
 }
 
@@ -264,6 +269,16 @@ function tierWidgets(tier: DashboardTier, t: Required<MonitoringThresholds>): Me
             ...["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"].map((name) => metric("AWS/States", name, dims)),
             metric("AWS/Events", "FailedInvocations", { RuleName: m.ruleName }, { label: "Rule could not start it" }),
           ],
+        };
+      });
+    case "backups":
+      return tier.vaults.map((v) => {
+        const dims = { BackupVaultName: v.vaultName };
+        const kinds = v.copiesToOtherRegion ? ["Backup", "Copy"] : ["Backup"];
+        return {
+          title: `${v.name}: jobs`,
+          stat: "Sum",
+          metrics: kinds.flatMap((kind) => [metric("AWS/Backup", `NumberOf${kind}JobsCompleted`, dims), metric("AWS/Backup", `NumberOf${kind}JobsFailed`, dims)]),
         };
       });
   }

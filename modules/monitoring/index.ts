@@ -16,6 +16,7 @@ import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/namin
 import { ALB_5XX_RATE_EXPRESSION, dashboardBody, type DashboardTier } from "./dashboard";
 import type {
   AlarmEvaluation,
+  MonitoredBackupVault,
   MonitoredDatabase,
   MonitoredEmrApplication,
   MonitoredFunction,
@@ -70,6 +71,8 @@ export interface PlatformMonitoringProps {
    * `aws:SourceAccount` and `aws:SourceArn`, and use of the topic's key). @default false
    */
   readonly budgetNotifications?: boolean;
+  /** AWS Backup vaults. @default [] */
+  readonly backupVaults?: readonly MonitoredBackupVault[];
   /** Alarm thresholds. @default see {@link MonitoringThresholds} */
   readonly thresholds?: MonitoringThresholds;
   /** Percentile of the target-response-time alarm, `p50` to `p99.9`. @default "p99" */
@@ -101,7 +104,7 @@ export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeco
 export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
 export const DEFAULT_SCHEDULE_GROUP = "default";
 
-export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows";
+export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups";
 
 /** One alarm the module created, for runbooks and the README. */
 export interface PlatformAlarm {
@@ -316,6 +319,12 @@ function validate(props: PlatformMonitoringProps): void {
     checkIdentifier(`stateMachines[${m.name}].stateMachineArn`, m.stateMachineArn, /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, "a state machine ARN");
     checkIdentifier(`stateMachines[${m.name}].ruleName`, m.ruleName, /^[.\-_A-Za-z0-9]{1,64}$/, "an EventBridge rule name (not an ARN)");
   }
+
+  const vaults = props.backupVaults ?? [];
+  checkShortNames("backupVaults", vaults);
+  for (const v of vaults) {
+    checkIdentifier(`backupVaults[${v.name}].vaultName`, v.vaultName, /^[A-Za-z0-9_-]{2,50}$/, "a backup vault name (not an ARN)");
+  }
 }
 
 /**
@@ -419,6 +428,10 @@ export class PlatformMonitoring extends Construct {
     if (props.stateMachines?.length) {
       for (const machine of props.stateMachines) this.stateMachineAlarms(machine);
       tiers.push({ tier: "workflows", stateMachines: props.stateMachines });
+    }
+    if (props.backupVaults?.length) {
+      for (const vault of props.backupVaults) this.backupAlarms(vault);
+      tiers.push({ tier: "backups", vaults: props.backupVaults });
     }
 
     this.alarms = [...this.created].sort((a, b) => a.name.localeCompare(b.name));
@@ -798,6 +811,29 @@ export class PlatformMonitoring extends Construct {
       treatMissingData: "notBreaching",
       metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: m.ruleName }, statistic: "Sum" },
     });
+  }
+
+  // AWS Backup: failed backup jobs and, for a plan that copies to another region, failed copy jobs.
+  private backupAlarms(v: MonitoredBackupVault): void {
+    const jobs = [
+      { kind: "backup", metricName: "NumberOfBackupJobsFailed", what: "A backup job" },
+      ...(v.copiesToOtherRegion ? [{ kind: "copy", metricName: "NumberOfCopyJobsFailed", what: "A copy job to the disaster-recovery vault" }] : []),
+    ];
+    for (const job of jobs) {
+      this.alarm({
+        component: `backup-${v.name}-${job.kind}-failed`,
+        tier: "backups",
+        resource: v.name,
+        meaning: `${job.what} of vault ${v.vaultName} failed: the newest recovery point is missing there.`,
+        action: `List the failed jobs (\`aws backup list-${job.kind}-jobs --by-state FAILED\`), read their StatusMessage, fix the cause and start the job again by hand.`,
+        profile: "events",
+        threshold: 0,
+        comparison: "GreaterThanThreshold",
+        // Published only while jobs run.
+        treatMissingData: "notBreaching",
+        metric: { namespace: "AWS/Backup", metricName: job.metricName, dimensions: { BackupVaultName: v.vaultName }, statistic: "Sum" },
+      });
+    }
   }
 
   private alarm(spec: AlarmSpec): void {

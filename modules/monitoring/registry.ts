@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import { DEFAULT_SCHEDULE_GROUP, PlatformMonitoring, type PlatformMonitoringProps } from "./index";
 import type {
+  MonitoredBackupVault,
   MonitoredDatabase,
   MonitoredEmrApplication,
   MonitoredFunction,
@@ -13,7 +14,7 @@ import type {
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines";
+type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
 export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database">>> &
@@ -44,6 +45,7 @@ export class MonitoringRegistry {
   private readonly schedules: MonitoredSchedule[] = [];
   private readonly emrApplications: MonitoredEmrApplication[] = [];
   private readonly stateMachines: MonitoredStateMachine[] = [];
+  private readonly backupVaults: MonitoredBackupVault[] = [];
   /** `<kind> "<name>"` -> owner. */
   private readonly owners = new Map<string, string>();
   private built?: PlatformMonitoring;
@@ -102,6 +104,12 @@ export class MonitoringRegistry {
     this.stateMachines.push(machine);
   }
 
+  /** An AWS Backup vault: failed backup jobs, and failed copy jobs when it copies to another region. */
+  addBackupVault(owner: string, vault: MonitoredBackupVault): void {
+    this.claim(owner, "backup vault", vault.name);
+    this.backupVaults.push(vault);
+  }
+
   /** Everything registered so far, each kind in registration order (copies). */
   registered(): MonitoredResources {
     return {
@@ -114,6 +122,7 @@ export class MonitoringRegistry {
       schedules: [...this.schedules],
       emrApplications: [...this.emrApplications],
       stateMachines: [...this.stateMachines],
+      backupVaults: [...this.backupVaults],
     };
   }
 

@@ -162,3 +162,13 @@ export interface MonitoredEmrApplication {
    */
   readonly applicationName: string;
 }
+
+/** An AWS Backup vault whose jobs are watched (metrics in AWS/Backup, published in the vault's region). */
+export interface MonitoredBackupVault {
+  /** Short name used in alarm names (`backup-<name>-...`). */
+  readonly name: string;
+  /** `BackupVaultName` dimension: the vault the plan backs up into (source of any copy jobs). */
+  readonly vaultName: string;
+  /** The plan copies every recovery point to another region: also alarm on failed copy jobs. */
+  readonly copiesToOtherRegion: boolean;
+}

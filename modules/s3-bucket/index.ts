@@ -8,6 +8,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { denyInsecureTransport, policyDocument, type PolicyStatement } from "../../src/lib/iam";
 
@@ -48,6 +49,8 @@ export interface SecureBucketProps {
   readonly forceDestroy?: boolean;
   /** Make Terraform refuse any plan that destroys the bucket (`prevent_destroy`). @default false */
   readonly preventDestroy?: boolean;
+  /** Provider of another region (a disaster-recovery copy). @default the stack's default provider */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -61,13 +64,17 @@ export class SecureBucket extends Construct {
   readonly bucketName: string;
   readonly bucketArn: string;
   readonly policy: S3BucketPolicy;
+  /** The versioning configuration (replication must wait for it). */
+  readonly versioning: S3BucketVersioningA;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     const versioned = props.versioned ?? true;
     const encryption = props.encryption ?? (props.kmsKeyArn ? "aws:kms" : "AES256");
+    const provider = props.provider ? { provider: props.provider } : {};
 
     this.bucket = new S3Bucket(this, "bucket", {
+      ...provider,
       bucket: props.bucketName,
       forceDestroy: props.forceDestroy ?? false,
       lifecycle: { preventDestroy: props.preventDestroy ?? false },
@@ -76,6 +83,7 @@ export class SecureBucket extends Construct {
     this.bucketArn = this.bucket.arn;
 
     const publicAccessBlock = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      ...provider,
       bucket: this.bucket.id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -84,11 +92,13 @@ export class SecureBucket extends Construct {
     });
 
     new S3BucketOwnershipControls(this, "ownership", {
+      ...provider,
       bucket: this.bucket.id,
       rule: { objectOwnership: "BucketOwnerEnforced" },
     });
 
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      ...provider,
       bucket: this.bucket.id,
       rule: [
         encryption === "aws:kms"
@@ -100,7 +110,8 @@ export class SecureBucket extends Construct {
       ],
     });
 
-    new S3BucketVersioningA(this, "versioning", {
+    this.versioning = new S3BucketVersioningA(this, "versioning", {
+      ...provider,
       bucket: this.bucket.id,
       versioningConfiguration: { status: versioned ? "Enabled" : "Suspended" },
     });
@@ -129,9 +140,10 @@ export class SecureBucket extends Construct {
         expiration: [{ days: rule.expireAfterDays }],
       });
     }
-    new S3BucketLifecycleConfiguration(this, "lifecycle", { bucket: this.bucket.id, rule: rules });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", { ...provider, bucket: this.bucket.id, rule: rules });
 
     this.policy = new S3BucketPolicy(this, "policy", {
+      ...provider,
       bucket: this.bucket.id,
       policy: policyDocument([denyInsecureTransport(this.bucket.arn), ...(props.policyStatements?.(this.bucket.arn) ?? [])]),
       // S3 rejects a bucket policy while the public-access block is still being applied.

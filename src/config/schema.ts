@@ -7,6 +7,8 @@ import { scheduleProblem, timeZoneProblem } from "../lib/schedule";
 import { parseCidr } from "../lib/cidr";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
 import { isZoneId, zoneProblem } from "../lib/zones";
+import { accessSchema, checkAccess } from "./access";
+import { checkDisasterRecovery, disasterRecoverySchema } from "./disaster-recovery";
 
 export { LOG_RETENTION_DAYS };
 
@@ -825,9 +827,15 @@ export const environmentSchema = z
      * resource control policy (same in every environment). @default none (no organization stack)
      */
     organization: organization.optional(),
+    /** Developer access: the SSM access host and the developer role (README "Developer access"). */
+    access: accessSchema.default({}),
+    /** A second region and how data reaches it (README "Disaster recovery"). @default none */
+    disasterRecovery: disasterRecoverySchema(regionName).optional(),
   })
   .strict()
   .superRefine((env, ctx) => {
+    checkAccess(env.access, env, ctx);
+    if (env.disasterRecovery) checkDisasterRecovery(env.disasterRecovery, env, ctx);
     const seenAz = new Set<string>();
     const regionValid = regionName.safeParse(env.region).success;
     const zoneCount = env.availabilityZones.length;

@@ -127,3 +127,15 @@ export function keyAdministrationStatement(partition: string, accountId: string)
 export function regionalServicePrincipal(service: string, region: string): string {
   return `${service}.${region}.${region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com"}`;
 }
+
+/** The key-policy statement that lets CloudWatch Logs use a key for one log group (`aws:logs:arn` context). */
+export function logGroupKeyStatement(sid: string, region: string, logGroupArn: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: regionalServicePrincipal("logs", region) },
+    Action: [...KEY_USE_ACTIONS, "kms:DescribeKey"],
+    Resource: "*",
+    Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArn } },
+  };
+}

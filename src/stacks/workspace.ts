@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/schema";
 import { useRemoteState } from "../lib/backend";
 import { platformProvider } from "../lib/provider";
+import { AccessTier } from "../tiers/access";
 import { ComputeTier } from "../tiers/compute";
 import { tierContext } from "../tiers/context";
 import { DatabaseTier } from "../tiers/database";
@@ -10,6 +11,7 @@ import { EdgeTier } from "../tiers/edge";
 import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
+import { RecoveryTier } from "../tiers/recovery";
 import { SchedulesTier } from "../tiers/schedules";
 import { ServicesTier } from "../tiers/services";
 import { WorkersTier } from "../tiers/workers";
@@ -31,17 +33,16 @@ export class WorkspaceStack extends TerraformStack {
   /** None when `dataPipeline` is absent or not enabled. */
   readonly pipeline?: PipelineTier;
   readonly operations: OperationsTier;
+  /** None unless `access.enabled`. */
+  readonly access?: AccessTier;
+  /** None unless `disasterRecovery` is set. */
+  readonly recovery?: RecoveryTier;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, config.name);
     this.config = config;
-    platformProvider(this, {
-      project: config.project,
-      environment: config.name,
-      region: config.region,
-      accountId: config.accountId,
-      tags: config.tags,
-    });
+    const providerProps = { project: config.project, environment: config.name, region: config.region, accountId: config.accountId, tags: config.tags };
+    platformProvider(this, providerProps);
     useRemoteState(this, config);
     const ctx = tierContext(this, config);
     const { availabilityZones } = config;
@@ -56,6 +57,18 @@ export class WorkspaceStack extends TerraformStack {
     if (config.dataPipeline?.enabled) {
       this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
     }
-    this.operations = new OperationsTier(ctx, { operations: config.operations, database, budgets: config.budgets, sharesAccountWith: config.sharesAccountWith });
+    if (config.access.enabled) this.access = new AccessTier(ctx, { access: config.access, network, database, compute });
+    const dr = config.disasterRecovery;
+    if (dr) {
+      const provider = platformProvider(this, { ...providerProps, region: dr.region, alias: "dr" });
+      this.recovery = new RecoveryTier(ctx, { disasterRecovery: dr, provider, pipeline: this.pipeline });
+    }
+    this.operations = new OperationsTier(ctx, {
+      operations: config.operations,
+      database,
+      budgets: config.budgets,
+      sharesAccountWith: config.sharesAccountWith,
+      recovery: this.recovery,
+    });
   }
 }

@@ -5,6 +5,7 @@ import type { PlatformMonitoring } from "../../modules/monitoring";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
 import type { DatabaseTier } from "./database";
+import type { RecoveryTier } from "./recovery";
 
 /** The config slice the operations tier reads, and the tier it builds on. */
 export interface OperationsTierProps {
@@ -16,6 +17,8 @@ export interface OperationsTierProps {
   readonly budgets?: EnvironmentConfig["budgets"];
   /** Other workspaces in the same account (`sharesAccountWith`): the budget then counts this one's tag only. @default [] */
   readonly sharesAccountWith?: readonly string[];
+  /** Disaster recovery: the DR vault every recovery point is copied to and the buckets also backed up. @default none */
+  readonly recovery?: RecoveryTier;
 }
 
 const OWNER = "OperationsTier";
@@ -24,8 +27,9 @@ const OWNER = "OperationsTier";
  * Operations, built after every other tier: the monitoring (modules/monitoring: encrypted alerts
  * topic, e-mail subscriptions, the alarms and dashboard over everything the tiers registered), the
  * CloudTrail trail (modules/audit) when `operations.cloudTrail` is on, and the AWS Backup plan for
- * the database (modules/backup) when `operations.backup` is on, and the monthly cost budget
- * (modules/budget, notifying the alerts topic) when `budgets` is set. Outputs: `alerts_topic_arn`,
+ * the database (modules/backup) when `operations.backup` is on, with the pipeline buckets and a copy
+ * to the DR vault when the recovery tier asks (registering that vault's job alarms), and the monthly
+ * cost budget (modules/budget, notifying the alerts topic) when `budgets` is set. Outputs: `alerts_topic_arn`,
  * `dashboard_name`.
  */
 export class OperationsTier {
@@ -37,6 +41,20 @@ export class OperationsTier {
   constructor(ctx: TierContext, props: OperationsTierProps) {
     const ops = props.operations;
     const common = { naming: ctx.naming, accountId: ctx.accountId, region: ctx.region };
+    if (ops.backup) {
+      const copyTo =
+        props.recovery?.copyTarget ??
+        (ops.backupCopyToVaultArn ? { vaultArn: ops.backupCopyToVaultArn, retentionDays: ops.backupRetentionDays } : undefined);
+      this.backup = new BackupPlan(ctx.scope, "backup", {
+        ...common,
+        resourceArns: [props.database.database.clusterArn],
+        s3BucketArns: props.recovery?.backupBucketArns,
+        retentionDays: ops.backupRetentionDays,
+        copyTo,
+      });
+      // Registered before the monitoring is built from the registry.
+      ctx.monitoring.addBackupVault(OWNER, { name: "plan", vaultName: this.backup.vaultName, copiesToOtherRegion: copyTo !== undefined });
+    }
     this.monitoring = ctx.monitoring.build(ctx.scope, "monitoring", {
       ...common,
       alertEmails: ops.alertEmails,
@@ -45,14 +63,6 @@ export class OperationsTier {
     });
     if (ops.cloudTrail) {
       this.audit = new AuditTrail(ctx.scope, "audit", { ...common, retentionDays: ops.cloudTrailRetentionDays, logRetentionDays: ctx.logRetentionDays });
-    }
-    if (ops.backup) {
-      this.backup = new BackupPlan(ctx.scope, "backup", {
-        ...common,
-        resourceArns: [props.database.database.clusterArn],
-        retentionDays: ops.backupRetentionDays,
-        copyTo: ops.backupCopyToVaultArn ? { vaultArn: ops.backupCopyToVaultArn, retentionDays: ops.backupRetentionDays } : undefined,
-      });
     }
 
     if (props.budgets) {

@@ -75,6 +75,18 @@ export const OFFLINE_OVERRIDE = {
   },
 };
 
+/**
+ * {@link OFFLINE_OVERRIDE} for one stack: the same offline settings for every `aws` provider
+ * configuration it declares, aliases included (an override block merges only with the provider
+ * configuration of the same alias).
+ */
+export function offlineOverride(stackDir: string): Record<string, unknown> {
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { provider?: { aws?: Array<{ alias?: string }> } };
+  const aliases = (stack.provider?.aws ?? []).map((p) => p.alias).filter((a): a is string => typeof a === "string");
+  if (aliases.length === 0) return OFFLINE_OVERRIDE;
+  return { ...OFFLINE_OVERRIDE, provider: { aws: [OFFLINE_OVERRIDE.provider.aws, ...aliases.sort().map((alias) => ({ ...OFFLINE_OVERRIDE.provider.aws, alias }))] } };
+}
+
 /** A value for every declared variable without a default, so `plan -input=false` has what it needs. */
 export function placeholderVariables(stackDir: string): Record<string, string> {
   const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as {
@@ -185,7 +197,7 @@ export function scratchCopy(stackDir: string, stack: string, override: object, s
  */
 export async function checkStack(stackDir: string, stack: string, options: CheckOptions = {}): Promise<StackCheck> {
   const started = Date.now();
-  const { work, env } = scratchCopy(stackDir, stack, OFFLINE_OVERRIDE);
+  const { work, env } = scratchCopy(stackDir, stack, offlineOverride(stackDir));
   try {
     const seconds = () => (Date.now() - started) / 1000;
 

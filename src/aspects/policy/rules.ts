@@ -31,6 +31,9 @@ export const UNSCOPABLE_ACTIONS = new Set([
   "ssmmessages:OpenControlChannel",
   "ssmmessages:OpenDataChannel",
   "xray:PutTraceSegments",
+  // The SSM agent's heartbeat (conditions only, no resource type) and finding Auto Scaling groups.
+  "ssm:UpdateInstanceInformation",
+  "autoscaling:DescribeAutoScalingGroups",
   "xray:PutTelemetryRecords",
 ]);
 
@@ -382,6 +385,47 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     description: "Lambda functions run inside a VPC",
     resourceTypes: ["aws_lambda_function"],
     check: (f) => (asList(f.config.vpc_config?.subnet_ids).length > 0 ? undefined : "not attached to a VPC"),
+  },
+  // ---- EC2 launch templates
+  {
+    id: "CKV_AWS_79",
+    description: "Launch templates require IMDSv2 (session tokens)",
+    resourceTypes: ["aws_launch_template"],
+    check: (t) => {
+      const options = [t.config.metadata_options].flat()[0] ?? {};
+      return options.http_tokens === "required" || options.http_endpoint === "disabled" ? undefined : "IMDSv1 is allowed (metadata_options.http_tokens is not required)";
+    },
+  },
+  {
+    id: "CKV_AWS_341",
+    description: "Launch templates keep the metadata hop limit at 1 (containers on the host cannot reach IMDS)",
+    resourceTypes: ["aws_launch_template"],
+    check: (t) => {
+      const limit = Number(([t.config.metadata_options].flat()[0] ?? {}).http_put_response_hop_limit ?? 1);
+      return limit <= 1 ? undefined : `metadata hop limit is ${limit}`;
+    },
+  },
+  {
+    id: "CKV_AWS_88",
+    description: "Launch templates give instances no public IP",
+    resourceTypes: ["aws_launch_template"],
+    check: (t) =>
+      asList([t.config.network_interfaces].flat().filter(Boolean).map((n: Record<string, unknown>) => n.associate_public_ip_address)).includes("true")
+        ? "a network interface associates a public IP"
+        : undefined,
+  },
+  {
+    id: "PLATFORM_LT_EBS_ENCRYPTED",
+    description: "Launch templates encrypt every EBS volume they define",
+    resourceTypes: ["aws_launch_template"],
+    check: (t) => {
+      const unencrypted = [t.config.block_device_mappings]
+        .flat()
+        .filter(Boolean)
+        .filter((m: Record<string, any>) => m.ebs && String([m.ebs].flat()[0]?.encrypted) !== "true")
+        .map((m: Record<string, any>) => m.device_name);
+      return unencrypted.length ? `unencrypted volumes: ${unencrypted.join(", ")}` : undefined;
+    },
   },
   // ---- Logging and audit
   {
