@@ -50,7 +50,7 @@ describe("Ec2LaunchTemplate", () => {
   it("takes what an ECS capacity provider needs: ECS AMI, hop limit 2, user data, extra role statements, no fixed type", () => {
     const { json } = build({
       amiParameter: "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
-      instanceType: undefined,
+      instanceType: null,
       metadataHopLimit: 2,
       rootVolumeSizeGiB: 30,
       userData: ["echo ECS_CLUSTER=acme-test >> /etc/ecs/ecs.config"],
@@ -59,11 +59,23 @@ describe("Ec2LaunchTemplate", () => {
     const lt = onlyResource(json, "aws_launch_template");
     expect(lt.image_id).toBe("resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id");
     expect(lt.metadata_options.http_put_response_hop_limit).toBe(2);
+    expect(lt).not.toHaveProperty("instance_type");
     expect(lt.block_device_mappings[0].ebs.volume_size).toBe(30);
     expect(lt.user_data).toContain("base64encode");
     expect(lt.user_data).toContain("ECS_CLUSTER=acme-test");
     const actions = statementsOf(onlyResource(json, "aws_iam_role_policy").policy).flatMap((s) => [s.Action].flat());
     expect(actions).toContain("ecs:RegisterContainerInstance");
+  });
+
+  it("sets no instance type when asked (null: the Auto Scaling group chooses) and attaches the AWS managed policies named", () => {
+    const { json } = build({ instanceType: null, managedPolicies: ["service-role/AmazonEC2ContainerServiceforEC2Role"] });
+    expect(onlyResource(json, "aws_launch_template")).not.toHaveProperty("instance_type");
+    const role = Object.keys(resourcesOf(json, "aws_iam_role"))[0];
+    expect(Object.values(resourcesOf(json, "aws_iam_role_policy_attachment")).map((a) => [a.role, a.policy_arn])).toEqual([
+      [ref("aws_iam_role", role, "name"), "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
+    ]);
+    expect(resourcesOf(build().json, "aws_iam_role_policy_attachment")).toEqual({});
+    expect(() => build({ managedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"] })).toThrow('managedPolicies takes a path and name after "policy/"');
   });
 
   it("refuses an instance type of the other architecture, a hop limit of 3 and an empty security group list", () => {

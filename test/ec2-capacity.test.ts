@@ -2,6 +2,7 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { EcsCapacityProvider } from "@cdktf/provider-aws/lib/ecs-capacity-provider";
 import { describe, expect, it } from "vitest";
 import { ECS_OPTIMIZED_AMI_PARAMETERS, EcsEc2Capacity, type EcsEc2CapacityProps } from "../modules/ec2-capacity";
+import { sessionManagerInstanceStatements } from "../modules/ec2-launch-template";
 import { TEST_ACCOUNT, onlyResource, ref, resourcesOf, synthConstruct, testNaming } from "./helpers";
 
 function capacity(overrides: Partial<EcsEc2CapacityProps> = {}) {
@@ -42,6 +43,8 @@ describe("EcsEc2Capacity", () => {
       { device_name: "/dev/xvda", ebs: { volume_size: 30, volume_type: "gp3", encrypted: "true", delete_on_termination: "true" } },
     ]);
     expect(template.key_name).toBeUndefined();
+    expect(template.monitoring).toEqual({ enabled: true });
+    expect(template).not.toHaveProperty("network_interfaces");
     expect(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).toEqual({});
     expect(Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule"))).toEqual([
       expect.objectContaining({ from_port: 443, to_port: 443, ip_protocol: "tcp", cidr_ipv4: "0.0.0.0/0" }),
@@ -58,16 +61,18 @@ describe("EcsEc2Capacity", () => {
     expect(spot).toContain("ECS_ENABLE_SPOT_INSTANCE_DRAINING=true");
   });
 
-  it("gives the instances exactly the ECS and Systems Manager agents' managed policies", () => {
+  it("gives the instances the ECS agent's managed policy and the launch template's least-privilege Session Manager statements, nothing else", () => {
     const role = Object.keys(resourcesOf(json, "aws_iam_role"))[0];
     expect(JSON.parse(onlyResource(json, "aws_iam_role").assume_role_policy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
     expect(Object.values(resourcesOf(json, "aws_iam_role_policy_attachment")).map((a) => [a.role, a.policy_arn])).toEqual([
       [ref("aws_iam_role", role, "name"), "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
-      [ref("aws_iam_role", role, "name"), "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
     ]);
-    expect(resourcesOf(json, "aws_iam_role_policy")).toEqual({});
+    // No AmazonSSMManagedInstanceCore: Session Manager needs only the heartbeat and the message channels.
+    const inline = onlyResource(json, "aws_iam_role_policy");
+    expect(inline.role).toBe(ref("aws_iam_role", role, "id"));
+    expect(JSON.parse(inline.policy).Statement).toEqual(sessionManagerInstanceStatements("aws", "eu-west-1", TEST_ACCOUNT));
     expect(template.iam_instance_profile).toEqual({ arn: ref("aws_iam_instance_profile", Object.keys(resourcesOf(json, "aws_iam_instance_profile"))[0], "arn") });
   });
 
@@ -113,6 +118,16 @@ describe("EcsEc2Capacity", () => {
         managed_scaling: { status: "ENABLED", target_capacity: 100, minimum_scaling_step_size: 1, maximum_scaling_step_size: 10 },
       },
     });
+  });
+
+  it("sets the instance type in the template only when the group runs no Spot (the overrides choose otherwise)", () => {
+    expect(template.instance_type).toBe("m7g.large");
+    expect(onlyResource(capacity({ onDemandPercentAboveBase: 50 }).json, "aws_launch_template")).not.toHaveProperty("instance_type");
+  });
+
+  it("refuses instance types of the other architecture", () => {
+    expect(() => capacity({ instanceTypes: ["m7g.large", "m7i.large"] })).toThrow("EcsEc2Capacity api: instanceType m7i.large does not run arm64");
+    expect(() => capacity({ architecture: "x86_64" })).toThrow("EcsEc2Capacity api: instanceType m7g.large does not run x86_64");
   });
 
   it("refuses no instance types, min above max, a share or target out of range, and no subnets", () => {

@@ -1,15 +1,11 @@
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { EcsCapacityProvider } from "@cdktf/provider-aws/lib/ecs-capacity-provider";
-import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { Fn } from "cdktf";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import type { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Construct } from "constructs";
-import { partitionOf, policyDocument } from "../../src/lib/iam";
-import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
+import { physicalName, type NameContext } from "../../src/lib/naming";
+import { Ec2LaunchTemplate, instanceTypeProblem, type Ec2Architecture } from "../ec2-launch-template";
+import { TaskSecurityGroup } from "../ecs-task";
 
 /**
  * Systems Manager public parameters holding the current ECS-optimized Amazon Linux 2023 AMI, per
@@ -36,7 +32,7 @@ export interface EcsEc2CapacityProps {
   /** Instance types, most preferred first. */
   readonly instanceTypes: readonly string[];
   /** Architecture of the instance types (selects the AMI). @default "x86_64" */
-  readonly architecture?: "x86_64" | "arm64";
+  readonly architecture?: Ec2Architecture;
   /** Fewest instances. @default 0 */
   readonly minInstances?: number;
   /** Most instances. */
@@ -54,15 +50,16 @@ export interface EcsEc2CapacityProps {
 /**
  * EC2 capacity for ECS tasks: an Auto Scaling group behind an ECS capacity provider.
  *
- * - Launch template: the ECS-optimized Amazon Linux 2023 AMI resolved at launch
- *   ({@link ECS_OPTIMIZED_AMI_PARAMETERS}), IMDSv2 required with a hop limit of 1 (tasks use awsvpc
- *   and, with `ECS_AWSVPC_BLOCK_IMDS`, cannot reach the instance's credentials), an encrypted gp3
- *   root volume, no key pair, a security group with no inbound rule and HTTPS out only (the ECS,
- *   ECR and Systems Manager endpoints), and the agent configuration in user data.
- * - Instance role: the AWS managed policies for the ECS container agent
- *   (`AmazonEC2ContainerServiceforEC2Role`) and the Systems Manager agent
- *   (`AmazonSSMManagedInstanceCore`, for Session Manager instead of SSH), nothing else; images are
- *   pulled with each task's execution role.
+ * - Launch template, instance role and profile: an {@link Ec2LaunchTemplate} (modules/ec2-launch-template)
+ *   with the ECS-optimized Amazon Linux 2023 AMI resolved at launch ({@link ECS_OPTIMIZED_AMI_PARAMETERS}),
+ *   IMDSv2 required with a hop limit of 1 (tasks use awsvpc and, with `ECS_AWSVPC_BLOCK_IMDS`, cannot
+ *   reach the instance's credentials), an encrypted gp3 root volume, no key pair, detailed
+ *   monitoring, the agent configuration in user data, and a security group ({@link TaskSecurityGroup})
+ *   with no inbound rule and HTTPS out only (the ECS, ECR and Systems Manager endpoints).
+ * - Instance role: the AWS managed policy of the ECS container agent
+ *   (`AmazonEC2ContainerServiceforEC2Role`, kept managed: AWS maintains the agent's actions) and the
+ *   launch-template module's least-privilege Session Manager statements (instead of SSH), nothing
+ *   else; images are pulled with each task's execution role.
  * - Group: the private subnets, scale-in protection (for managed termination protection),
  *   `AmazonECSManaged` tag, a mixed-instances policy (price-capacity-optimized Spot with capacity
  *   rebalancing when `onDemandPercentAboveBase` is below 100), and an instance refresh whenever the
@@ -71,13 +68,15 @@ export interface EcsEc2CapacityProps {
  *   (no instance with tasks is terminated by scale-in) and managed draining.
  */
 export class EcsEc2Capacity extends Construct {
+  /** The launch template with its instance role and profile. */
+  readonly template: Ec2LaunchTemplate;
   readonly launchTemplate: LaunchTemplate;
   readonly autoScalingGroup: AutoscalingGroup;
   readonly capacityProvider: EcsCapacityProvider;
   /** Name of the capacity provider, for the cluster's association and service strategies. */
   readonly capacityProviderName: string;
   readonly instanceRole: IamRole;
-  readonly securityGroup: SecurityGroup;
+  readonly securityGroup: TaskSecurityGroup;
 
   constructor(scope: Construct, id: string, props: EcsEc2CapacityProps) {
     super(scope, id);
@@ -93,38 +92,23 @@ export class EcsEc2Capacity extends Construct {
     if (onDemandPercent < 0 || onDemandPercent > 100) fail(`onDemandPercentAboveBase ${onDemandPercent} is outside 0-100`);
     if (target < 1 || target > 100) fail(`targetCapacityPercent ${target} is outside 1-100`);
     if (props.subnetIds.length === 0) fail("subnetIds is empty");
+    const architecture = props.architecture ?? "x86_64";
+    for (const type of props.instanceTypes) {
+      const problem = instanceTypeProblem(type, architecture);
+      if (problem) fail(problem);
+    }
     // ECS refuses capacity-provider names that start with these.
     const providerName = physicalName(props.naming, `${props.component}-capacity`);
     if (/^(aws|ecs|fargate)/i.test(providerName)) fail(`capacity provider name "${providerName}" may not start with "aws", "ecs" or "fargate"; choose another project name`);
     const spot = onDemandPercent < 100;
-    const partition = partitionOf(props.region);
-    const name = (suffix: string, maxLength?: number) => physicalName(props.naming, `${props.component}-${suffix}`, { maxLength });
-    const capacityName = name("capacity");
+    const capacityName = physicalName(props.naming, `${props.component}-capacity`);
 
-    this.securityGroup = new SecurityGroup(this, "sg", {
-      name: capacityName,
-      description: `Container instances of ${capacityName}: no ingress, HTTPS out`,
+    this.securityGroup = new TaskSecurityGroup(this, "security-group", {
+      naming: props.naming,
+      component: `${props.component}-capacity`,
       vpcId: props.vpcId,
-      tags: { Name: capacityName },
+      description: `Container instances of ${capacityName}: no ingress, HTTPS out`,
     });
-    new VpcSecurityGroupEgressRule(this, "https-out", {
-      securityGroupId: this.securityGroup.id,
-      description: "HTTPS to the ECS, ECR and Systems Manager endpoints",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-    });
-
-    this.instanceRole = new IamRole(this, "instance-role", {
-      name: name("instance", NAME_LIMITS.iamRole),
-      description: `Container instances of ${capacityName}: the ECS and Systems Manager agents`,
-      assumeRolePolicy: policyDocument([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]),
-    });
-    ["service-role/AmazonEC2ContainerServiceforEC2Role", "AmazonSSMManagedInstanceCore"].forEach((policy, i) => {
-      new IamRolePolicyAttachment(this, `instance-policy-${i}`, { role: this.instanceRole.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` });
-    });
-    const profile = new IamInstanceProfile(this, "instance-profile", { name: name("instance", NAME_LIMITS.iamRole), role: this.instanceRole.name });
 
     const agentConfig = [
       `ECS_CLUSTER=${props.clusterName}`,
@@ -133,26 +117,24 @@ export class EcsEc2Capacity extends Construct {
       "ECS_ENABLE_TASK_IAM_ROLE=true",
       ...(spot ? ["ECS_ENABLE_SPOT_INSTANCE_DRAINING=true"] : []),
     ];
-    const userData = ["#!/bin/bash", "cat >> /etc/ecs/ecs.config <<'EOF'", ...agentConfig, "EOF", ""].join("\n");
-    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
-      name: capacityName,
-      description: `ECS container instances of ${capacityName}`,
-      imageId: `resolve:ssm:${ECS_OPTIMIZED_AMI_PARAMETERS[props.architecture ?? "x86_64"]}`,
-      instanceType: spot ? undefined : props.instanceTypes[0],
-      iamInstanceProfile: { arn: profile.arn },
-      vpcSecurityGroupIds: [this.securityGroup.id],
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-      blockDeviceMappings: [
-        { deviceName: "/dev/xvda", ebs: { volumeSize: props.rootVolumeGiB ?? 30, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
-      ],
-      monitoring: { enabled: true },
-      userData: Fn.base64encode(userData),
-      updateDefaultVersion: true,
-      tagSpecifications: [
-        { resourceType: "instance", tags: { Name: capacityName } },
-        { resourceType: "volume", tags: { Name: capacityName } },
-      ],
+    this.template = new Ec2LaunchTemplate(this, "template", {
+      naming: props.naming,
+      component: `${props.component}-capacity`,
+      region: props.region,
+      accountId: props.accountId,
+      architecture,
+      amiParameter: ECS_OPTIMIZED_AMI_PARAMETERS[architecture],
+      // With Spot the group's overrides choose the type.
+      instanceType: spot ? null : props.instanceTypes[0],
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      rootVolumeSizeGiB: props.rootVolumeGiB ?? 30,
+      metadataHopLimit: 1,
+      detailedMonitoring: true,
+      userData: ["cat >> /etc/ecs/ecs.config <<'EOF'", ...agentConfig, "EOF"],
+      managedPolicies: ["service-role/AmazonEC2ContainerServiceforEC2Role"],
     });
+    this.launchTemplate = this.template.launchTemplate;
+    this.instanceRole = this.template.role;
 
     this.autoScalingGroup = new AutoscalingGroup(this, "group", {
       name: capacityName,
@@ -173,7 +155,7 @@ export class EcsEc2Capacity extends Construct {
           spotAllocationStrategy: "price-capacity-optimized",
         },
         launchTemplate: {
-          launchTemplateSpecification: { launchTemplateId: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
+          launchTemplateSpecification: { launchTemplateId: this.template.launchTemplateId, version: this.launchTemplate.latestVersion.toString() },
           override: props.instanceTypes.map((instanceType) => ({ instanceType })),
         },
       },

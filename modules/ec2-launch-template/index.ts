@@ -1,6 +1,7 @@
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { Fn, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
@@ -51,10 +52,11 @@ export interface Ec2LaunchTemplateProps {
   /** CPU architecture; instance types must match it. @default "arm64" (Graviton) */
   readonly architecture?: Ec2Architecture;
   /**
-   * Instance type set in the template. Leave it out when the Auto Scaling group chooses types (a mixed
-   * instances policy, as an ECS capacity provider would). @default "t4g.nano"
+   * Instance type set in the template; `null` for none, when the Auto Scaling group chooses the types
+   * (a mixed instances policy, as an ECS capacity provider with Spot does).
+   * @default "t4g.nano" for arm64, none for x86_64
    */
-  readonly instanceType?: string;
+  readonly instanceType?: string | null;
   /**
    * SSM parameter the AMI is resolved from at every launch (`resolve:ssm:` in the template, so no
    * AMI lookup at plan time). For ECS use `/aws/service/ecs/optimized-ami/amazon-linux-2023/<arch>/recommended/image_id`.
@@ -79,6 +81,12 @@ export interface Ec2LaunchTemplateProps {
   readonly sessionManager?: boolean;
   /** Statements added to the instance role's inline policy (for example session logging, ECS agent). @default none */
   readonly rolePolicyStatements?: readonly PolicyStatement[];
+  /**
+   * AWS managed policies attached to the instance role, by path and name after `policy/` (for example
+   * `service-role/AmazonEC2ContainerServiceforEC2Role`, the ECS container agent's). Prefer
+   * `rolePolicyStatements`; use this only where AWS maintains the agent's permissions. @default none
+   */
+  readonly managedPolicies?: readonly string[];
   /** Tags of every instance and root volume launched from the template (provider default tags do not reach them). @default {} */
   readonly instanceTags?: Readonly<Record<string, string>>;
   /** Detailed (1-minute) CloudWatch monitoring of the instances. @default false */
@@ -95,10 +103,26 @@ function fail(message: string): never {
 }
 
 /**
+ * Why `instanceType` cannot run on `architecture` (not a type name, or Graviton on x86_64 and the
+ * other way round), or undefined when it can. Unresolved tokens are not checked.
+ */
+export function instanceTypeProblem(instanceType: string, architecture: Ec2Architecture): string | undefined {
+  if (Token.isUnresolved(instanceType)) return undefined;
+  if (!INSTANCE_TYPE.test(instanceType)) return `instanceType must look like "t4g.nano", got "${instanceType}"`;
+  if ((architecture === "arm64") !== GRAVITON_TYPE.test(instanceType)) {
+    return `instanceType ${instanceType} does not run ${architecture} (Graviton types have a "g" after the generation: t4g, m7g)`;
+  }
+  return undefined;
+}
+
+/**
  * A hardened EC2 launch template with its instance role and profile, for an Auto Scaling group: the
  * AMI resolved from SSM at launch, IMDSv2 required (hop limit 1 unless asked), metadata tags off, an
  * encrypted gp3 root volume, no key pair, no public IP, no inline security rules, and an instance
- * role that gets only Session Manager plus what callers add (`rolePolicyStatements`, {@link grant}).
+ * role that gets only Session Manager plus what callers add (`rolePolicyStatements`, {@link grant},
+ * and where AWS maintains an agent's permissions, `managedPolicies`). The one way the platform builds
+ * EC2 launch templates: the access host (modules/access-host) and ECS container instances
+ * (modules/ec2-capacity) use it.
  */
 export class Ec2LaunchTemplate extends Construct {
   readonly launchTemplate: LaunchTemplate;
@@ -116,18 +140,14 @@ export class Ec2LaunchTemplate extends Construct {
   constructor(scope: Construct, id: string, props: Ec2LaunchTemplateProps) {
     super(scope, id);
     const architecture = props.architecture ?? "arm64";
-    const instanceType = props.instanceType ?? (architecture === "arm64" ? "t4g.nano" : undefined);
+    const instanceType = props.instanceType === null ? undefined : (props.instanceType ?? (architecture === "arm64" ? "t4g.nano" : undefined));
     const hopLimit = props.metadataHopLimit ?? 1;
     const rootSize = props.rootVolumeSizeGiB ?? 8;
     const amiParameter = props.amiParameter ?? amazonLinux2023Parameter(architecture);
 
     if (architecture !== "arm64" && architecture !== "x86_64") fail(`architecture must be "arm64" or "x86_64", got "${String(architecture)}"`);
-    if (instanceType !== undefined && !Token.isUnresolved(instanceType)) {
-      if (!INSTANCE_TYPE.test(instanceType)) fail(`instanceType must look like "t4g.nano", got "${instanceType}"`);
-      if ((architecture === "arm64") !== GRAVITON_TYPE.test(instanceType)) {
-        fail(`instanceType ${instanceType} does not run ${architecture} (Graviton types have a "g" after the generation: t4g, m7g)`);
-      }
-    }
+    const typeProblem = instanceType === undefined ? undefined : instanceTypeProblem(instanceType, architecture);
+    if (typeProblem) fail(typeProblem);
     if (hopLimit !== 1 && hopLimit !== 2) fail(`metadataHopLimit must be 1 or 2, got ${String(hopLimit)}`);
     if (!Number.isInteger(rootSize) || rootSize < 1 || rootSize > 16384) fail(`rootVolumeSizeGiB must be a whole number from 1 to 16384, got ${rootSize}`);
     if (!/^\/[A-Za-z0-9_.\-/]+$/.test(amiParameter)) fail(`amiParameter must be an SSM parameter name starting with "/", got "${amiParameter}"`);
@@ -152,6 +172,10 @@ export class Ec2LaunchTemplate extends Construct {
       ...(props.rolePolicyStatements ?? []),
     ];
     if (statements.length > 0) this.grant("instance", statements);
+    (props.managedPolicies ?? []).forEach((policy, i) => {
+      if (!/^([\w+=,.@-]+\/)*[\w+=,.@-]+$/.test(policy) || policy.startsWith("arn:")) fail(`managedPolicies takes a path and name after "policy/", got "${policy}"`);
+      new IamRolePolicyAttachment(this, `managed-policy-${i}`, { ...provider, role: this.role.name, policyArn: `arn:${partition}:iam::aws:policy/${policy}` });
+    });
     this.instanceProfile = new IamInstanceProfile(this, "instance-profile", { ...provider, name, role: this.role.name });
     this.instanceProfileArn = this.instanceProfile.arn;
 
