@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildApp, finalizeAndCheck } from "../src/app";
 import { emulatorOverride, endpointService, planChanges, providerAccountId } from "../src/tools/apply";
 import { adaptStack, knownArtifact, LEFT_OUT_TYPES, type StackJson } from "../src/tools/emulator-adaptations";
+import { everyAwsProvider, OFFLINE_OVERRIDE } from "../src/tools/terraform";
 import { environments } from "./helpers";
 
 /** The apply tier's adaptation step and helpers, on the repository's stacks, without an emulator. */
@@ -37,6 +38,23 @@ describe("emulator adaptations", () => {
     expect(Object.values(aws.endpoints[0])).toEqual(expect.arrayContaining(["http://127.0.0.1:5000"]));
     expect(Object.keys(aws.endpoints[0])).toEqual(expect.arrayContaining(["sts", "ec2", "ecs", "iam", "s3", "sqs", "rds", "lambda"]));
     expect(providerAccountId(resolved.get("dev")!)).toBe(environments().find((e) => e.name === "dev")!.accountId);
+  });
+
+  it("the emulator and offline overrides cover every provider alias (prod's aws.dr), so no alias reaches AWS", () => {
+    const prod = resolved.get("prod")!;
+    const declared = ((prod.provider as any).aws as Array<{ alias?: string }>).map((p) => p.alias ?? "(default)").sort();
+    expect(declared).toEqual(["(default)", "dr"]);
+    const aws = (emulatorOverride(prod, "http://127.0.0.1:5000") as any).provider.aws as Array<Record<string, any>>;
+    expect(aws.map((p) => p.alias ?? "(default)").sort()).toEqual(declared);
+    for (const p of aws) {
+      expect(p.endpoints[0].s3, p.alias).toBe("http://127.0.0.1:5000");
+      expect(p.endpoints[0].backup, p.alias).toBe("http://127.0.0.1:5000");
+      expect(p.allowed_account_ids, p.alias).toBeNull();
+      expect(p.access_key, p.alias).toBe(OFFLINE_OVERRIDE.provider.aws.access_key);
+    }
+    const offline = everyAwsProvider(prod, OFFLINE_OVERRIDE.provider.aws) as Array<Record<string, any>>;
+    expect(offline.map((p) => p.alias ?? "(default)").sort()).toEqual(declared);
+    expect(everyAwsProvider(resolved.get("dev")!, OFFLINE_OVERRIDE.provider.aws)).toBe(OFFLINE_OVERRIDE.provider.aws);
   });
 
   it("leaves out the listed types and whatever refers to them, and never changes the original", async () => {

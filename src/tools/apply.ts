@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { adaptStack, knownArtifact, type AdaptedStack, type LeftOut, type PlannedChange, type StackJson } from "./emulator-adaptations";
 import { startEmulator, type Emulator } from "./emulator";
-import { OFFLINE_OVERRIDE, runTerraform, scratchCopy } from "./terraform";
+import { everyAwsProvider, OFFLINE_OVERRIDE, runTerraform, scratchCopy } from "./terraform";
 
 /**
  * The provider's endpoint key (as in its schema) for each resource type prefix; the longest prefix
@@ -18,7 +18,9 @@ import { OFFLINE_OVERRIDE, runTerraform, scratchCopy } from "./terraform";
 const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_acm_", "acm"],
   ["aws_appautoscaling_", "appautoscaling"],
+  ["aws_autoscaling_", "autoscaling"],
   ["aws_backup_", "backup"],
+  ["aws_budgets_", "budgets"],
   ["aws_cloudtrail", "cloudtrail"],
   ["aws_cloudwatch_dashboard", "cloudwatch"],
   ["aws_cloudwatch_event_", "events"],
@@ -36,6 +38,7 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_internet_gateway", "ec2"],
   ["aws_kms_", "kms"],
   ["aws_lambda_", "lambda"],
+  ["aws_launch_template", "ec2"],
   ["aws_lb", "elbv2"],
   ["aws_nat_gateway", "ec2"],
   ["aws_organizations_", "organizations"],
@@ -45,9 +48,11 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_s3_", "s3"],
   ["aws_scheduler_", "scheduler"],
   ["aws_security_group", "ec2"],
+  ["aws_service_discovery_", "servicediscovery"],
   ["aws_sfn_", "sfn"],
   ["aws_sns_", "sns"],
   ["aws_sqs_", "sqs"],
+  ["aws_ssm_", "ssm"],
   ["aws_subnet", "ec2"],
   ["aws_vpc", "ec2"],
   ["aws_wafv2_", "wafv2"],
@@ -66,7 +71,7 @@ export function endpointService(type: string): string | undefined {
  * The override for an emulator run: the offline override's backend and placeholder keys, the
  * account id looked up from the emulator, path-style S3, few retries (an unimplemented call answers
  * 500 and would otherwise be retried for many minutes) and an endpoint for every service the
- * stack's resource types use.
+ * stack's resource types use, for the default provider and every alias (the DR region's `aws.dr`).
  */
 export function emulatorOverride(stack: StackJson, endpoint: string): object {
   const types = Object.keys(stack.resource ?? {});
@@ -78,13 +83,13 @@ export function emulatorOverride(stack: StackJson, endpoint: string): object {
   return {
     ...OFFLINE_OVERRIDE,
     provider: {
-      aws: {
+      aws: everyAwsProvider(stack, {
         ...OFFLINE_OVERRIDE.provider.aws,
         skip_requesting_account_id: false,
         s3_use_path_style: true,
         max_retries: 2,
         endpoints: [Object.fromEntries(services.map((s) => [s, endpoint]))],
-      },
+      }),
     },
   };
 }
@@ -155,8 +160,8 @@ export interface ApplyOptions<T> {
 }
 
 function stackRegion(stack: StackJson): string {
-  const providers = (stack.provider as { aws?: Array<{ region?: string }> } | undefined)?.aws ?? [];
-  return providers[0]?.region ?? "us-east-1";
+  const providers = (stack.provider as { aws?: Array<{ region?: string; alias?: string }> } | undefined)?.aws ?? [];
+  return (providers.find((p) => p.alias === undefined) ?? providers[0])?.region ?? "us-east-1";
 }
 
 /** Resource instances recorded in a state or plan file (`terraform show -json`). */

@@ -76,15 +76,21 @@ export const OFFLINE_OVERRIDE = {
 };
 
 /**
- * {@link OFFLINE_OVERRIDE} for one stack: the same offline settings for every `aws` provider
- * configuration it declares, aliases included (an override block merges only with the provider
- * configuration of the same alias).
+ * `settings` for every `aws` provider configuration a synthesized stack declares: the default one and
+ * each alias (the disaster-recovery region's `aws.dr`). An override block merges only with the
+ * provider configuration of the same alias, so an alias left out would keep its real settings.
  */
+export function everyAwsProvider<T extends object>(stack: object, settings: T): T | Array<T & { alias?: string }> {
+  const providers = (stack as { provider?: { aws?: Array<{ alias?: string }> } }).provider?.aws ?? [];
+  const aliases = providers.map((p) => p.alias).filter((a): a is string => typeof a === "string");
+  if (aliases.length === 0) return settings;
+  return [settings, ...aliases.sort().map((alias) => ({ ...settings, alias }))];
+}
+
+/** {@link OFFLINE_OVERRIDE} for one stack, with the offline provider settings for every alias ({@link everyAwsProvider}). */
 export function offlineOverride(stackDir: string): Record<string, unknown> {
-  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { provider?: { aws?: Array<{ alias?: string }> } };
-  const aliases = (stack.provider?.aws ?? []).map((p) => p.alias).filter((a): a is string => typeof a === "string");
-  if (aliases.length === 0) return OFFLINE_OVERRIDE;
-  return { ...OFFLINE_OVERRIDE, provider: { aws: [OFFLINE_OVERRIDE.provider.aws, ...aliases.sort().map((alias) => ({ ...OFFLINE_OVERRIDE.provider.aws, alias }))] } };
+  const stack = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as object;
+  return { ...OFFLINE_OVERRIDE, provider: { aws: everyAwsProvider(stack, OFFLINE_OVERRIDE.provider.aws) } };
 }
 
 /** A value for every declared variable without a default, so `plan -input=false` has what it needs. */
