@@ -62,6 +62,8 @@ export const costAssumptionsSchema = z
         storageGbPerBucket: count,
         putRequestsPerBucket: count,
         getRequestsPerBucket: count,
+        /** Written per month to each bucket replicated to another region, in GB (each GB crosses regions once). */
+        replicatedGbPerBucket: count,
       })
       .strict(),
     logs: z
@@ -134,7 +136,7 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   natGbPerMonth: 50,
   ecs: { spotDiscount: 0.7, onDemandRunsPerMonth: 8, onDemandRunMinutes: 10, scheduledRunMinutes: 10, containerInsightsGbPerTask: 0.5 },
   aurora: { averageLoad: 0.15, storageGb: 20, ioMillionsPerMonth: 20 },
-  s3: { storageGbPerBucket: 10, putRequestsPerBucket: 100_000, getRequestsPerBucket: 500_000 },
+  s3: { storageGbPerBucket: 10, putRequestsPerBucket: 100_000, getRequestsPerBucket: 500_000, replicatedGbPerBucket: 5 },
   logs: { ingestGbPerGroup: 1, flowLogsGb: 10, wafLogsGb: 5, cloudTrailLogsGb: 2 },
   lambda: { invocationsPerFunction: 50_000, averageDurationMs: 500 },
   sqs: { requestsPerQueue: 1_000_000, requestsPerDeadLetterQueue: 10_000 },

@@ -129,6 +129,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   aws_ecs_capacity_provider: "capacity providers are free (their instances are priced on the Auto Scaling group)",
   aws_launch_template: "launch templates are free (the instances are priced on the Auto Scaling group)",
   aws_iam_instance_profile: "IAM is free",
+  aws_autoscaling_schedule: "scheduled actions are free (the instances are priced on the Auto Scaling group)",
+  aws_ssm_document: "Session Manager preference documents are free (session logs are priced on their log group)",
   aws_service_discovery_http_namespace: "ECS Service Connect adds no charge for its namespace (the proxy runs within the tasks' CPU and memory)",
 };
 
@@ -398,6 +400,14 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
       { item: "PUT/LIST requests, 1,000s", quantity: ctx.a.s3.putRequestsPerBucket / 1000, price: "s3.put" },
       { item: "GET requests, 1,000s", quantity: ctx.a.s3.getRequestsPerBucket / 1000, price: "s3.get" },
     ],
+  },
+  aws_s3_bucket_replication_configuration: {
+    kind: "S3",
+    // The replica bucket is priced as a bucket of its own; here the inter-region transfer of what is written.
+    price: (r, ctx) => {
+      const rules = valuesAt(r.values, "rule").length;
+      return [{ item: `replication to another region, GB (${rules} rule(s) x ${ctx.a.s3.replicatedGbPerBucket} GB)`, quantity: rules * ctx.a.s3.replicatedGbPerBucket, price: "s3.replication.gb" }];
+    },
   },
   aws_cloudfront_distribution: {
     kind: "CloudFront",
