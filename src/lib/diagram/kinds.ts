@@ -83,6 +83,11 @@ export const KNOWN_KINDS: Readonly<Record<string, KnownKind>> = {
       { attribute: "topic.topic_arn", direction: "out", label: "object created" },
     ],
   },
+  aws_s3_bucket_replication_configuration: {
+    kind: "Bucket replication",
+    owner: "bucket",
+    flows: [{ attribute: "rule.destination.bucket", direction: "out", label: "replicates", secondary: true }],
+  },
   aws_sqs_queue: {
     kind: "SQS queue",
     principal: true,
@@ -102,6 +107,7 @@ export const KNOWN_KINDS: Readonly<Record<string, KnownKind>> = {
   aws_sns_topic: { kind: "SNS topic", principal: true },
   aws_cloudtrail: { kind: "CloudTrail", principal: true, flows: [{ attribute: "s3_bucket_name", direction: "out", label: "logs", secondary: true }] },
   aws_backup_vault: { kind: "AWS Backup", principal: true },
+  aws_backup_plan: { kind: "Backup plan", flows: [{ attribute: "rule.copy_action.destination_vault_arn", direction: "out", label: "copies", secondary: true }] },
   aws_backup_selection: { kind: "Backup selection", owner: "plan_id", flows: [{ attribute: "resources", direction: "out", label: "backs up", secondary: true }] },
   aws_budgets_budget: { kind: "Budget", principal: true, flows: [{ attribute: "notification.subscriber_sns_topic_arns", direction: "out", label: "alerts", secondary: true }] },
 };
