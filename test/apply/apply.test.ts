@@ -135,6 +135,8 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
   });
 
   describe.each(configs.map((c) => [c.name, c] as const))("workspace %s, read back from the emulator", (name, config) => {
+    // The service named web (the config has services[] now); the cluster's default strategy is services[0]'s.
+    const webSpec = config.services.find((s) => s.name === "web")!;
     const naming: NameContext = { project: config.project, environment: name };
     const observed = () => reports.get(name)!.observed as WorkspaceObservation;
     const vpc = () => observed().vpcs.find((v) => v.CidrBlock === config.network.cidr)!;
@@ -189,7 +191,7 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       const alb = group("alb");
       const web = group("web");
       const db = group("db");
-      const port = config.service.containerPort;
+      const port = webSpec.containerPort;
       const internetPorts = alb.IpPermissions!.filter((p) => p.IpRanges?.some((r) => r.CidrIp === "0.0.0.0/0")).map((p) => p.FromPort);
       expect(internetPorts.sort()).toEqual(config.domain ? [443, 80] : [80]);
       expect(alb.IpPermissionsEgress!.map((p) => [p.FromPort, p.ToPort, groupIds(p)])).toEqual([[port, port, [web.GroupId]]]);
@@ -213,14 +215,14 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       expect(services.map((s) => s.serviceName).sort()).toEqual(expected.sort());
       const web = services.find((s) => s.serviceName === physicalName(naming, "web"))!;
       expect(web.networkConfiguration?.awsvpcConfiguration?.assignPublicIp).toBe("DISABLED");
-      expect(web.loadBalancers?.[0]?.containerPort).toBe(config.service.containerPort);
+      expect(web.loadBalancers?.[0]?.containerPort).toBe(webSpec.containerPort);
       const webTask = taskDefinitions.find((t) => web.taskDefinition === t.taskDefinitionArn)!;
       expect(webTask).toBeDefined();
-      expect([webTask.cpu, webTask.memory]).toEqual([String(config.service.cpu), String(config.service.memory)]);
+      expect([webTask.cpu, webTask.memory]).toEqual([String(webSpec.cpu), String(webSpec.memory)]);
       expect(webTask.requiresCompatibilities).toEqual(["FARGATE"]);
       const container = webTask.containerDefinitions![0];
-      expect(container.image).toMatch(new RegExp(`/${physicalName(naming, config.service.repository)}:${imageTag}$`));
-      expect(container.readonlyRootFilesystem).toBe(config.service.readonlyRootFilesystem);
+      expect(container.image).toMatch(new RegExp(`/${physicalName(naming, webSpec.repository)}:${imageTag}$`));
+      expect(container.readonlyRootFilesystem).toBe(webSpec.readonlyRootFilesystem);
       expect(container.privileged ?? false).toBe(false);
       for (const worker of config.workers) {
         const task = taskDefinitions.find((t) => t.family === physicalName(naming, `worker-${worker.name}`));
@@ -234,9 +236,9 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       // An absent base is 0 in the API's answers.
       const normal = (strategy: ReadonlyArray<{ capacityProvider?: string; base?: number; weight?: number }>) =>
         strategy.map((s) => ({ capacityProvider: s.capacityProvider, base: s.base ?? 0, weight: s.weight }));
-      const expected = (capacity: CapacityStrategy) => normal(capacityProviderStrategy(capacity));
+      const expected = (capacity?: CapacityStrategy) => normal(capacityProviderStrategy(capacity));
       const cluster = clusters.find((c) => c.clusterName === physicalName(naming, "cluster"))!;
-      expect(normal(cluster.defaultCapacityProviderStrategy ?? [])).toEqual(expected(config.service.capacity));
+      expect(normal(cluster.defaultCapacityProviderStrategy ?? [])).toEqual(expected(config.services[0].capacity));
       for (const task of config.scheduledTasks) {
         const schedule = schedules.find((s) => s.Name === physicalName(naming, `task-${task.name}`));
         const strategy = schedule?.Target?.EcsParameters?.CapacityProviderStrategy ?? [];
