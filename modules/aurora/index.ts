@@ -138,6 +138,16 @@ export interface AuroraPostgresProps {
    * @default {} (no ingress)
    */
   readonly allowedSecurityGroups?: Readonly<Record<string, string>>;
+  /**
+   * The cluster becomes the primary of an Aurora global database (modules/aurora-global creates the
+   * global cluster from it with `source_db_cluster_identifier`). RDS then reports the global
+   * cluster's id in `global_cluster_identifier`, which this cluster does not configure (that would
+   * be a cycle), so it is added to `lifecycle.ignore_changes` (the pattern of the AWS provider's
+   * aws_rds_global_cluster docs, "New Global Cluster From Existing DB Cluster"). Needs
+   * `passwordSource: "ssm"`: RDS-managed master passwords are not supported in a global database.
+   * @default false
+   */
+  readonly globalDatabasePrimary?: boolean;
 }
 
 const DEFAULT_SERVERLESS: AuroraServerlessScaling = { minCapacity: 0.5, maxCapacity: 4 };
@@ -245,6 +255,16 @@ export class AuroraPostgres extends Construct {
   readonly credentialReadGrants: SecretReadGrants;
   readonly autoscalingTarget?: AppautoscalingTarget;
   readonly autoscalingPolicy?: AppautoscalingPolicy;
+  /** The configured engine version (`major.minor`), the version a new cluster is created with. */
+  readonly engineVersion: string;
+  /** The cluster parameter group family (`aurora-postgresql<major>`). */
+  readonly parameterGroupFamily: string;
+  /** Instance class of every instance. */
+  readonly instanceClass: string;
+  /** Serverless v2 capacity range (`db.serverless` only). */
+  readonly serverless?: AuroraServerlessScaling;
+  /** Days automated backups are kept. */
+  readonly backupRetentionDays: number;
 
   constructor(scope: Construct, id: string, props: AuroraPostgresProps) {
     super(scope, id);
@@ -309,6 +329,10 @@ export class AuroraPostgres extends Construct {
     if (props.readerAutoscaling) {
       validateReaderAutoscaling(props.readerAutoscaling);
     }
+    const globalDatabasePrimary = props.globalDatabasePrimary ?? false;
+    if (globalDatabasePrimary && passwordSource === "managed") {
+      fail('globalDatabasePrimary needs passwordSource "ssm": RDS-managed master passwords are not supported in a global database');
+    }
     const applyEngineVersion = props.applyEngineVersion ?? false;
     const allowMajorVersionUpgrade = props.allowMajorVersionUpgrade ?? false;
     if (allowMajorVersionUpgrade && !applyEngineVersion) {
@@ -321,6 +345,10 @@ export class AuroraPostgres extends Construct {
       fail(`the cluster identifier must start with a letter, got "${clusterIdentifier}" (check naming.project)`);
     }
     this.port = AURORA_POSTGRES_PORT;
+    this.engineVersion = engineVersion;
+    this.parameterGroupFamily = family;
+    this.instanceClass = instanceClass;
+    this.backupRetentionDays = backupRetentionDays;
     this.databaseName = databaseName;
     this.masterUsername = masterUsername;
 
@@ -365,6 +393,8 @@ export class AuroraPostgres extends Construct {
     }
 
     const serverless = isServerless ? (props.serverless ?? DEFAULT_SERVERLESS) : undefined;
+    this.serverless = serverless;
+    const ignoreChanges = [...(applyEngineVersion ? [] : ["engine_version"]), ...(globalDatabasePrimary ? ["global_cluster_identifier"] : [])];
     this.cluster = new RdsCluster(this, "cluster", {
       clusterIdentifier,
       engine: "aurora-postgresql",
@@ -408,7 +438,7 @@ export class AuroraPostgres extends Construct {
       // engine_version_actual (its retry of deferred upgrades), so unrelated changes would ask RDS
       // for version "16". With ignore_changes the planned value is the refreshed state, which equals
       // the running version, so no apply asks for a version change unless applyEngineVersion is on.
-      lifecycle: applyEngineVersion ? undefined : { ignoreChanges: ["engine_version"] },
+      lifecycle: ignoreChanges.length > 0 ? { ignoreChanges } : undefined,
     });
     this.clusterIdentifier = this.cluster.id;
     this.clusterArn = this.cluster.arn;

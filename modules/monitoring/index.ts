@@ -8,7 +8,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { Token } from "cdktf";
+import { Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import { denyWithoutTls, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
@@ -20,6 +20,7 @@ import type {
   MonitoredDatabase,
   MonitoredEmrApplication,
   MonitoredFunction,
+  MonitoredGlobalDatabase,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
@@ -56,6 +57,11 @@ export interface PlatformMonitoringProps {
   readonly services?: readonly MonitoredService[];
   /** The Aurora cluster. @default none (no database alarms) */
   readonly database?: MonitoredDatabase;
+  /**
+   * The secondary cluster of an Aurora global database: its replication-lag alarm, and an alerts
+   * topic (own key, same subscriptions) in its region for it. @default none
+   */
+  readonly globalDatabase?: MonitoredGlobalDatabase;
   /** Work queues with dead-letter queues. @default [] */
   readonly queues?: readonly MonitoredQueue[];
   /** Lambda functions. @default [] */
@@ -94,6 +100,7 @@ export const DEFAULT_MONITORING_THRESHOLDS: Required<MonitoringThresholds> = {
   dbFreeableMemoryBytes: 256 * 1024 * 1024,
   dbConnections: 500,
   replicaLagMs: 1000,
+  globalReplicationLagMs: 5000,
   acuUtilizationPercent: 90,
   queueAgeSeconds: 900,
   deadLetterMessages: 1,
@@ -144,6 +151,8 @@ interface AlarmSpec {
   readonly metric?: SingleMetric;
   /** Metric math: builds the queries for a period. */
   readonly metricQuery?: (period: number) => CloudwatchMetricAlarmMetricQuery[];
+  /** The alarm lives in another region: its provider and the alerts topic of that region. @default the monitoring's region and topic */
+  readonly elsewhere?: { readonly provider: TerraformProvider; readonly topicArn: string };
 }
 
 function fail(message: string): never {
@@ -200,7 +209,7 @@ function resolveThresholds(given: MonitoringThresholds = {}): Required<Monitorin
   for (const key of ["alb5xxRatePercent", "cpuPercent", "memoryPercent", "dbCpuPercent", "acuUtilizationPercent"] as const) {
     if (!(t[key] > 0 && t[key] <= 100)) fail(`thresholds.${key} is a percentage above 0 and at most 100, got ${t[key]}`);
   }
-  for (const key of ["targetResponseTimeSeconds", "dbFreeableMemoryBytes", "dbConnections", "replicaLagMs"] as const) {
+  for (const key of ["targetResponseTimeSeconds", "dbFreeableMemoryBytes", "dbConnections", "replicaLagMs", "globalReplicationLagMs"] as const) {
     if (!(t[key] > 0)) fail(`thresholds.${key} must be above 0, got ${t[key]}`);
   }
   if (!(t.queueAgeSeconds > 0 && t.queueAgeSeconds < MAX_QUEUE_AGE_SECONDS)) {
@@ -274,6 +283,14 @@ function validate(props: PlatformMonitoringProps): void {
     if (typeof db.serverless !== "boolean" || typeof db.hasReaders !== "boolean") fail("database.serverless and database.hasReaders are required booleans");
   }
 
+  if (props.globalDatabase) {
+    const g = props.globalDatabase;
+    checkIdentifier("globalDatabase.clusterIdentifier", g.clusterIdentifier, /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "an Aurora cluster identifier (not an ARN)");
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(g.region ?? "")) fail(`globalDatabase.region must be an AWS region such as "us-west-2", got "${g.region}"`);
+    if (g.region === props.region) fail(`globalDatabase.region is the monitoring's own region (${props.region}); the secondary cluster is in another one`);
+    if (!g.provider) fail("globalDatabase.provider is required (the provider of the secondary's region)");
+  }
+
   const queues = props.queues ?? [];
   checkShortNames("queues", queues);
   const queueName = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
@@ -340,6 +357,8 @@ export class PlatformMonitoring extends Construct {
   readonly topicName: string;
   readonly kmsKey: KmsKey;
   readonly kmsKeyArn: string;
+  /** The alerts topic in the global database's secondary region (`globalDatabase` only), `<project>-<env>-alerts-dr`. */
+  readonly drTopic?: SnsTopic;
   readonly dashboard: CloudwatchDashboard;
   readonly dashboardName: string;
   /** Every alarm name, sorted. */
@@ -407,6 +426,9 @@ export class PlatformMonitoring extends Construct {
     if (props.database) {
       this.databaseAlarms(props.database, thresholds);
       tiers.push({ tier: "database", database: props.database });
+    }
+    if (props.globalDatabase) {
+      this.drTopic = this.globalDatabaseAlarm(props, props.globalDatabase, thresholds);
     }
     if (props.queues?.length) {
       for (const queue of props.queues) this.queueAlarms(queue, thresholds);
@@ -655,6 +677,50 @@ export class PlatformMonitoring extends Construct {
     }
   }
 
+  /**
+   * Aurora global database: the secondary's `AuroraGlobalDBReplicationLag` (AWS/RDS, cluster-level,
+   * published in the secondary's region only; Aurora User Guide, "Cluster-level metrics for Amazon
+   * Aurora"). A metric alarm watches metrics of its own region, so the alarm is created in the
+   * secondary's region, notifying an alerts topic there with its own key and the same subscriptions
+   * (the primary region's topic is exactly what a region failure takes away). Returns that topic.
+   */
+  private globalDatabaseAlarm(props: PlatformMonitoringProps, g: MonitoredGlobalDatabase, t: Required<MonitoringThresholds>): SnsTopic {
+    const on = { provider: g.provider };
+    const partition = partitionOf(g.region);
+    const topicName = physicalName(props.naming, "alerts-dr", { maxLength: NAME_LIMITS.snsTopic });
+    const topicArn = `arn:${partition}:sns:${g.region}:${props.accountId}:${topicName}`;
+    const alarmArnPattern = `arn:${partition}:cloudwatch:${g.region}:${props.accountId}:alarm:${physicalName(props.naming, "")}-*`;
+    const key = new KmsKey(this, "dr-key", {
+      ...on,
+      description: `Encrypts the ${topicName} SNS topic (CloudWatch alarm notifications in ${g.region})`,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
+      policy: policyDocument(alertsKeyPolicy(partition, props.accountId, topicArn)),
+    });
+    new KmsAlias(this, "dr-key-alias", { ...on, name: `alias/${topicName}`, targetKeyId: key.keyId });
+    const topic = new SnsTopic(this, "dr-topic", { ...on, name: topicName, kmsMasterKeyId: key.arn });
+    new SnsTopicPolicy(this, "dr-topic-policy", { ...on, arn: topic.arn, policy: policyDocument(alertsTopicPolicy(topic.arn, props.accountId, alarmArnPattern)) });
+    for (const email of props.alertEmails ?? []) {
+      new SnsTopicSubscription(this, `dr-email-${subscriptionId(email)}`, { ...on, topicArn: topic.arn, protocol: "email", endpoint: email });
+    }
+    this.alarm({
+      component: "db-global-replication-lag",
+      tier: "database",
+      resource: "global-database",
+      meaning: `The secondary cluster in ${g.region} lags the primary region by more than ${t.globalReplicationLagMs} ms: a failover now would lose that much of the latest writes.`,
+      action: "Check write bursts and long transactions on the primary, and the secondary's health (aws rds describe-global-clusters); Aurora keeps replicating, the lag is the current RPO.",
+      profile: "sustained",
+      threshold: t.globalReplicationLagMs,
+      comparison: "GreaterThanThreshold",
+      // Whether a headless secondary (no instances) publishes the metric is not documented; silence
+      // is not treated as lag so a headless secondary does not alarm forever.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/RDS", metricName: "AuroraGlobalDBReplicationLag", dimensions: { DBClusterIdentifier: g.clusterIdentifier }, statistic: "Maximum" },
+      elsewhere: { provider: g.provider, topicArn: topic.arn },
+    });
+    return topic;
+  }
+
   // SQS: age of the oldest message in the work queue; anything in the dead-letter queue.
   private queueAlarms(q: MonitoredQueue, t: Required<MonitoringThresholds>): void {
     this.alarm({
@@ -849,8 +915,9 @@ export class PlatformMonitoring extends Construct {
       evaluationPeriods: evaluation.evaluationPeriods,
       datapointsToAlarm: evaluation.datapointsToAlarm,
       treatMissingData: spec.treatMissingData,
-      alarmActions: [this.topic.arn],
-      okActions: [this.topic.arn],
+      alarmActions: [spec.elsewhere?.topicArn ?? this.topic.arn],
+      okActions: [spec.elsewhere?.topicArn ?? this.topic.arn],
+      ...(spec.elsewhere ? { provider: spec.elsewhere.provider } : {}),
     };
     if (spec.metric) {
       const m = spec.metric;

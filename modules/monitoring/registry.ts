@@ -5,6 +5,7 @@ import type {
   MonitoredDatabase,
   MonitoredEmrApplication,
   MonitoredFunction,
+  MonitoredGlobalDatabase,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
@@ -14,11 +15,11 @@ import type {
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults";
+type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
-export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database">>> &
-  Pick<PlatformMonitoringProps, "loadBalancer" | "database">;
+export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database" | "globalDatabase">>> &
+  Pick<PlatformMonitoringProps, "loadBalancer" | "database" | "globalDatabase">;
 
 /** Everything else {@link PlatformMonitoring} takes: naming, account, alert e-mails, thresholds, windows. */
 export type MonitoringSettings = Omit<PlatformMonitoringProps, Watched>;
@@ -38,6 +39,7 @@ function fail(message: string): never {
 export class MonitoringRegistry {
   private loadBalancer?: MonitoredLoadBalancer;
   private database?: MonitoredDatabase;
+  private globalDatabase?: MonitoredGlobalDatabase;
   private readonly services: MonitoredService[] = [];
   private readonly targetGroups: MonitoredTargetGroup[] = [];
   private readonly queues: MonitoredQueue[] = [];
@@ -66,6 +68,12 @@ export class MonitoringRegistry {
   setDatabase(owner: string, database: MonitoredDatabase): void {
     this.claim(owner, "database", "");
     this.database = database;
+  }
+
+  /** The secondary cluster of the Aurora global database (one per workspace): replication-lag alarm in its region. */
+  setGlobalDatabase(owner: string, globalDatabase: MonitoredGlobalDatabase): void {
+    this.claim(owner, "global database", "");
+    this.globalDatabase = globalDatabase;
   }
 
   /** An ECS service: CPU, memory and running-task alarms. */
@@ -117,6 +125,7 @@ export class MonitoringRegistry {
       services: [...this.services],
       targetGroups: [...this.targetGroups],
       database: this.database,
+      globalDatabase: this.globalDatabase,
       queues: [...this.queues],
       functions: [...this.functions],
       schedules: [...this.schedules],

@@ -1,3 +1,5 @@
+import type { TerraformProvider } from "cdktf";
+
 /**
  * What `PlatformMonitoring` watches and how: the plain identifiers of each monitored resource,
  * the thresholds and the evaluation windows. Shared by the alarms (`index.ts`), the dashboard
@@ -49,6 +51,11 @@ export interface MonitoringThresholds {
   readonly dbConnections?: number;
   /** Lag of the furthest-behind Aurora replica, milliseconds. @default 1000 */
   readonly replicaLagMs?: number;
+  /**
+   * Replication lag of an Aurora global database's secondary cluster behind the primary region
+   * (`AuroraGlobalDBReplicationLag`), milliseconds: the RPO a failover would have now. @default 5000
+   */
+  readonly globalReplicationLagMs?: number;
   /** Serverless v2 capacity used, percent of the cluster's maximum ACUs. @default 90 */
   readonly acuUtilizationPercent?: number;
   /** Age of the oldest message in a work queue, seconds. @default 900 */
@@ -104,6 +111,20 @@ export interface MonitoredDatabase {
   readonly serverless: boolean;
   /** The cluster has Aurora replicas: adds the replica-lag alarm. */
   readonly hasReaders: boolean;
+}
+
+/**
+ * The secondary cluster of an Aurora global database. Its replication metrics are published in the
+ * secondary's region only, and an alarm watches metrics of its own region, so its alarm (and an alerts
+ * topic it notifies) are created there through `provider`.
+ */
+export interface MonitoredGlobalDatabase {
+  /** `DBClusterIdentifier` dimension: the secondary cluster's identifier. */
+  readonly clusterIdentifier: string;
+  /** Region of the secondary cluster. */
+  readonly region: string;
+  /** Provider of `region` (the stack's `aws.dr` alias). */
+  readonly provider: TerraformProvider;
 }
 
 /** A work queue and its dead-letter queue. */

@@ -13,6 +13,7 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { cidrSubnet, formatCidr, parseCidr } from "../../src/lib/cidr";
 import { partitionOf, policyDocument, serviceTrustPolicy } from "../../src/lib/iam";
@@ -222,42 +223,181 @@ export class Network extends Construct {
       });
     }
 
-    // Flow logs to CloudWatch Logs through a role that may only write to that one log group.
-    const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
-      name: `/aws/vpc/${name("flow-logs")}`,
-      retentionInDays: props.flowLogRetentionDays ?? 365,
-    });
-    this.flowLogGroupName = flowLogGroup.name;
-    const partition = partitionOf(props.region);
-    const flowLogRole = new IamRole(this, "flow-log-role", {
-      name: physicalName(naming, "vpc-flow-logs", { maxLength: NAME_LIMITS.iamRole }),
-      description: "Lets VPC Flow Logs write to the VPC's flow-log group",
-      assumeRolePolicy: serviceTrustPolicy(
-        "vpc-flow-logs.amazonaws.com",
-        props.accountId,
-        `arn:${partition}:ec2:${props.region}:${props.accountId}:vpc-flow-log/*`,
-      ),
-    });
-    new IamRolePolicy(this, "flow-log-policy", {
-      name: "write-flow-logs",
-      role: flowLogRole.id,
-      policy: policyDocument([
-        {
-          Sid: "WriteFlowLogs",
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-          Resource: [flowLogGroup.arn, `${flowLogGroup.arn}:*`],
-        },
-      ]),
-    });
-    new FlowLog(this, "flow-log", {
+    this.flowLogGroupName = vpcFlowLog(this, {
+      naming,
+      accountId: props.accountId,
+      region: props.region,
       vpcId: this.vpc.id,
+      component: "flow-logs",
+      retentionDays: props.flowLogRetentionDays ?? 365,
       trafficType: props.flowLogTrafficType ?? "ALL",
-      logDestinationType: "cloud-watch-logs",
-      logDestination: flowLogGroup.arn,
-      iamRoleArn: flowLogRole.arn,
-      maxAggregationInterval: 60,
-      tags: tagName("flow-log"),
+    });
+  }
+}
+
+/** What {@link vpcFlowLog} needs. */
+export interface VpcFlowLogProps {
+  readonly naming: NameContext;
+  readonly accountId: string;
+  /** Region of the VPC (the role's confused-deputy condition). */
+  readonly region: string;
+  readonly vpcId: string;
+  /**
+   * Names the log group (`/aws/vpc/<project>-<env>-<component>`), the role (`<project>-<env>-vpc-<component>`)
+   * and, without a trailing `s`, the flow log's Name tag (`flow-logs` -> `<project>-<env>-flow-log`).
+   */
+  readonly component: string;
+  readonly retentionDays: number;
+  readonly trafficType: "ACCEPT" | "REJECT" | "ALL";
+  /** Provider of the VPC's region. @default the stack's default provider */
+  readonly provider?: TerraformProvider;
+}
+
+/**
+ * VPC flow logs to a CloudWatch log group with retention, through a role only VPC Flow Logs of this
+ * account may assume and that may only write to that group. Creates `flow-log-group`,
+ * `flow-log-role`, `flow-log-policy` and `flow-log` in `scope`; returns the log group's name.
+ */
+export function vpcFlowLog(scope: Construct, props: VpcFlowLogProps): string {
+  const { naming } = props;
+  const provider = props.provider ? { provider: props.provider } : {};
+  const flowLogGroup = new CloudwatchLogGroup(scope, "flow-log-group", {
+    ...provider,
+    name: `/aws/vpc/${physicalName(naming, props.component)}`,
+    retentionInDays: props.retentionDays,
+  });
+  const partition = partitionOf(props.region);
+  const flowLogRole = new IamRole(scope, "flow-log-role", {
+    ...provider,
+    name: physicalName(naming, `vpc-${props.component}`, { maxLength: NAME_LIMITS.iamRole }),
+    description: "Lets VPC Flow Logs write to the VPC's flow-log group",
+    assumeRolePolicy: serviceTrustPolicy(
+      "vpc-flow-logs.amazonaws.com",
+      props.accountId,
+      `arn:${partition}:ec2:${props.region}:${props.accountId}:vpc-flow-log/*`,
+    ),
+  });
+  new IamRolePolicy(scope, "flow-log-policy", {
+    ...provider,
+    name: "write-flow-logs",
+    role: flowLogRole.id,
+    policy: policyDocument([
+      {
+        Sid: "WriteFlowLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [flowLogGroup.arn, `${flowLogGroup.arn}:*`],
+      },
+    ]),
+  });
+  new FlowLog(scope, "flow-log", {
+    ...provider,
+    vpcId: props.vpcId,
+    trafficType: props.trafficType,
+    logDestinationType: "cloud-watch-logs",
+    logDestination: flowLogGroup.arn,
+    iamRoleArn: flowLogRole.arn,
+    maxAggregationInterval: 60,
+    tags: { Name: physicalName(naming, props.component.replace(/s$/, "")) },
+  });
+  return flowLogGroup.name;
+}
+
+export interface IsolatedNetworkProps {
+  readonly naming: NameContext;
+  /** Account id, for the flow-log role's confused-deputy condition. */
+  readonly accountId: string;
+  /** Region of the network; `provider` must point there. */
+  readonly region: string;
+  /** Provider of `region` (for the disaster-recovery region, the stack's `aws.dr` alias). @default the stack's default provider */
+  readonly provider?: TerraformProvider;
+  /** IPv4 CIDR of the VPC, /16 to /24; the subnets take the database tier's blocks of the {@link subnetCidr} layout. */
+  readonly cidr: string;
+  /** Zones of the subnets (2 to 4), all names or all zone IDs of `region`. */
+  readonly availabilityZones: readonly string[];
+  /** Prefix of the physical names (`<project>-<env>-<prefix>-...`), so they do not collide with the workspace's own network. */
+  readonly namePrefix: string;
+  /** Retention of the flow-log group, in days. @default 365 */
+  readonly flowLogRetentionDays?: number;
+}
+
+/**
+ * A VPC with isolated subnets only (no internet gateway, no NAT, no route out of the VPC): the
+ * database tier of {@link Network} on its own, for a database that nothing reaches from outside its
+ * VPC (the secondary cluster of a global database). The subnets use the database tier's blocks of
+ * the {@link subnetCidr} layout; also a DB subnet group, the default security group taken over with
+ * no rules, and flow logs ({@link vpcFlowLog}). Every resource goes through `provider`.
+ */
+export class IsolatedNetwork extends Construct {
+  readonly vpc: Vpc;
+  readonly vpcId: string;
+  readonly subnetIds: string[];
+  readonly dbSubnetGroupName: string;
+  /** The zone name of each subnet (a reference; resolves at apply time when zones are given by ID). */
+  readonly subnetAvailabilityZones: string[];
+  readonly flowLogGroupName: string;
+
+  constructor(scope: Construct, id: string, props: IsolatedNetworkProps) {
+    super(scope, id);
+    const { naming, availabilityZones: azs, region } = props;
+    const provider = props.provider ? { provider: props.provider } : {};
+    const name = (component: string) => physicalName(naming, `${props.namePrefix}-${component}`);
+    if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(props.namePrefix)) {
+      throw new Error(`IsolatedNetwork: namePrefix must be lower-case letters, digits and single hyphens, got "${props.namePrefix}"`);
+    }
+    if (azs.length < 2 || azs.length > SUBNET_SLOTS_PER_TIER) {
+      throw new Error(`IsolatedNetwork: availabilityZones needs 2 to ${SUBNET_SLOTS_PER_TIER} zones, got ${azs.length}`);
+    }
+    for (const az of azs) {
+      const problem = zoneProblem(region, az);
+      if (problem) throw new Error(`IsolatedNetwork: availabilityZones: ${problem}`);
+    }
+    if (new Set(azs).size !== azs.length) throw new Error(`IsolatedNetwork: availabilityZones has duplicates: ${azs.join(", ")}`);
+    if (new Set(azs.map(isZoneId)).size > 1) {
+      throw new Error(`IsolatedNetwork: availabilityZones mixes zone names and zone IDs (${azs.join(", ")}); use one form`);
+    }
+    const parsed = parseCidr(props.cidr);
+    if (typeof parsed === "string") throw new Error(`IsolatedNetwork: cidr: ${parsed}`);
+    const keys = azs.map((az, i) => zoneKey(region, az, i));
+
+    this.vpc = new Vpc(this, "vpc", { ...provider, cidrBlock: props.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name("vpc") } });
+    this.vpcId = this.vpc.id;
+    new DefaultSecurityGroup(this, "default-sg", { ...provider, vpcId: this.vpc.id, tags: { Name: name("default-deny") } });
+    const subnets = azs.map(
+      (az, i) =>
+        new Subnet(this, `database-${keys[i]}`, {
+          ...provider,
+          vpcId: this.vpc.id,
+          ...(isZoneId(az) ? { availabilityZoneId: az } : { availabilityZone: az }),
+          cidrBlock: subnetCidr(props.cidr, "database", i),
+          mapPublicIpOnLaunch: false,
+          tags: { Name: name(`database-${az}`), Tier: "database" },
+        }),
+    );
+    this.subnetIds = subnets.map((s) => s.id);
+    this.subnetAvailabilityZones = subnets.map((s) => s.availabilityZone);
+    // Isolated: one route table with only the VPC's local route.
+    const routeTable = new RouteTable(this, "database-rt", { ...provider, vpcId: this.vpc.id, tags: { Name: name("database") } });
+    subnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `database-rta-${keys[i]}`, { ...provider, subnetId: subnet.id, routeTableId: routeTable.id });
+    });
+    const subnetGroup = new DbSubnetGroup(this, "db-subnet-group", {
+      ...provider,
+      name: name("database"),
+      description: `Isolated database subnets of ${name("vpc")}`,
+      subnetIds: this.subnetIds,
+      tags: { Name: name("database") },
+    });
+    this.dbSubnetGroupName = subnetGroup.name;
+    this.flowLogGroupName = vpcFlowLog(this, {
+      naming,
+      accountId: props.accountId,
+      region,
+      vpcId: this.vpc.id,
+      component: `${props.namePrefix}-flow-logs`,
+      retentionDays: props.flowLogRetentionDays ?? 365,
+      trafficType: "ALL",
+      provider: props.provider,
     });
   }
 }

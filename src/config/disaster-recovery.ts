@@ -79,9 +79,6 @@ export function checkDisasterRecovery(
     }
     if (!dr.secondaryCidr || !dr.secondaryAvailabilityZones) {
       issue("secondaryCidr", '"global-database" needs secondaryCidr and secondaryAvailabilityZones for the secondary cluster\'s subnets');
-    } else if (!problem && env.database.passwordSource !== "managed") {
-      // The configuration is valid, but the secondary cluster and its network are not built yet (README "Disaster recovery").
-      issue("mode", '"global-database" is not built by this version of the platform yet; use "backup-copy"');
     }
   } else if (dr.secondaryReaders > 0 || dr.secondaryCidr || dr.secondaryAvailabilityZones) {
     issue("mode", 'secondaryReaders, secondaryCidr and secondaryAvailabilityZones apply to "global-database" only');

@@ -48,7 +48,11 @@ export class WorkspaceStack extends TerraformStack {
     const { availabilityZones } = config;
 
     const network = (this.network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr }));
-    const database = (this.database = new DatabaseTier(ctx, { database: config.database, network }));
+    const database = (this.database = new DatabaseTier(ctx, {
+      database: config.database,
+      network,
+      globalDatabasePrimary: config.disasterRecovery?.mode === "global-database",
+    }));
     const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
     const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
     const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge }));
@@ -61,7 +65,7 @@ export class WorkspaceStack extends TerraformStack {
     const dr = config.disasterRecovery;
     if (dr) {
       const provider = platformProvider(this, { ...providerProps, region: dr.region, alias: "dr" });
-      this.recovery = new RecoveryTier(ctx, { disasterRecovery: dr, provider, pipeline: this.pipeline });
+      this.recovery = new RecoveryTier(ctx, { disasterRecovery: dr, provider, pipeline: this.pipeline, database });
     }
     this.operations = new OperationsTier(ctx, {
       operations: config.operations,

@@ -11,6 +11,12 @@ export interface DatabaseTierProps {
   readonly database: EnvironmentConfig["database"];
   /** The VPC, its isolated database subnet group, and the zones of those subnets (instances are spread over them in order). */
   readonly network: NetworkTier;
+  /**
+   * The cluster is the primary of an Aurora global database (`disasterRecovery.mode` is
+   * `global-database`; the recovery tier creates the global cluster from it).
+   * @default false
+   */
+  readonly globalDatabasePrimary?: boolean;
 }
 
 const OWNER = "DatabaseTier";
@@ -56,6 +62,7 @@ export class DatabaseTier {
       logRetentionDays: ctx.logRetentionDays,
       passwordSource: db.passwordSource,
       readerAutoscaling: db.readerAutoscaling,
+      globalDatabasePrimary: props.globalDatabasePrimary,
     });
     const cluster = this.database;
     ctx.monitoring.setDatabase(OWNER, {

@@ -1,10 +1,12 @@
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AuroraGlobalDatabase } from "../../modules/aurora-global";
 import { BackupCopyVault, type BackupCopyTarget } from "../../modules/backup";
 import { SecureBucket } from "../../modules/s3-bucket";
 import { BucketReplication, type ReplicatedBucket } from "../../modules/s3-bucket/replication";
 import type { EnvironmentConfig } from "../config/schema";
 import { NAME_LIMITS, physicalName } from "../lib/naming";
 import type { TierContext } from "./context";
+import type { DatabaseTier } from "./database";
 import type { PipelineTier } from "./pipeline";
 
 /** The config slice the recovery tier reads, and what it builds on. */
@@ -15,6 +17,8 @@ export interface RecoveryTierProps {
   readonly provider: AwsProvider;
   /** The pipeline, whose landing and artifacts buckets are backed up and may be replicated. @default none */
   readonly pipeline?: PipelineTier;
+  /** The database tier, whose cluster is the primary of the global database (`global-database` mode). */
+  readonly database: DatabaseTier;
 }
 
 const OWNER = "RecoveryTier";
@@ -24,7 +28,10 @@ const OWNER = "RecoveryTier";
  * (modules/backup `BackupCopyVault`) that the operations tier's plan copies every recovery point to,
  * and the pipeline buckets added to the plan's selection; in any mode, S3 replication of the buckets
  * `replicateBuckets` names to SecureBuckets in the second region (modules/s3-bucket `BucketReplication`).
- * Registers nothing (the operations tier registers the vault it backs up into). Outputs: `disaster_recovery`.
+ * In `global-database` mode, an Aurora global database from the workspace's cluster with a secondary
+ * cluster in the second region (modules/aurora-global), registered with the monitoring for its
+ * replication-lag alarm (the operations tier registers the vault it backs up into). Outputs:
+ * `disaster_recovery`.
  */
 export class RecoveryTier {
   readonly copyVault?: BackupCopyVault;
@@ -35,6 +42,8 @@ export class RecoveryTier {
   readonly replication?: BucketReplication;
   /** The DR bucket of each replicated bucket, by short name. */
   readonly replicas: Readonly<Record<string, SecureBucket>>;
+  /** The global cluster and its secondary (`global-database` mode). */
+  readonly globalDatabase?: AuroraGlobalDatabase;
 
   constructor(ctx: TierContext, props: RecoveryTierProps) {
     const dr = props.disasterRecovery;
@@ -49,6 +58,28 @@ export class RecoveryTier {
       this.backupBucketArns = Object.values(buckets).flatMap((b) => (b ? [b.bucketArn] : []));
     } else {
       this.backupBucketArns = [];
+      // The config requires both for global-database (src/config/disaster-recovery.ts).
+      if (!dr.secondaryCidr || !dr.secondaryAvailabilityZones) {
+        throw new Error(`${OWNER}: "global-database" needs disasterRecovery.secondaryCidr and secondaryAvailabilityZones (${ctx.configFile})`);
+      }
+      this.globalDatabase = new AuroraGlobalDatabase(ctx.scope, "global-database", {
+        naming: ctx.naming,
+        accountId: ctx.accountId,
+        primary: props.database.database,
+        primaryRegion: ctx.region,
+        region: dr.region,
+        provider,
+        cidr: dr.secondaryCidr,
+        availabilityZones: dr.secondaryAvailabilityZones,
+        readers: dr.secondaryReaders,
+        deletionProtection: ctx.stage === "production",
+        logRetentionDays: ctx.logRetentionDays,
+      });
+      ctx.monitoring.setGlobalDatabase(OWNER, {
+        clusterIdentifier: this.globalDatabase.secondaryClusterIdentifier,
+        region: dr.region,
+        provider,
+      });
     }
 
     const replicated: ReplicatedBucket[] = dr.replicateBuckets.map((name) => {
@@ -74,9 +105,11 @@ export class RecoveryTier {
         region: dr.region,
         mode: dr.mode,
         copy_vault_arn: this.copyVault?.vaultArn ?? "",
+        global_cluster_identifier: this.globalDatabase?.globalClusterIdentifier ?? "",
+        secondary_cluster_identifier: this.globalDatabase?.secondaryClusterIdentifier ?? "",
         replica_buckets: Object.fromEntries(replicated.map((r) => [r.name, r.destination.bucketName])),
       },
-      "Disaster-recovery region, mode, the vault copies go to and the replica buckets",
+      "Disaster-recovery region, mode, the vault copies go to, the global and secondary clusters, and the replica buckets",
     );
   }
 }
