@@ -57,7 +57,7 @@ function fail(message: string): never {
  * group with no rules, storage encrypted with a KMS key of its region, a parameter group of the
  * primary's family with TLS required, IAM authentication, PostgreSQL logs exported to a log group
  * with retention, no master user or password (a secondary gets them from the primary), and 0
- * (headless) to 15 reader instances. Deletion protection on the global and the secondary cluster.
+ * (headless) to 15 reader instances with Performance Insights. Deletion protection on the global and the secondary cluster.
  */
 export class AuroraGlobalDatabase extends Construct {
   readonly globalCluster: RdsGlobalCluster;
@@ -212,6 +212,10 @@ export class AuroraGlobalDatabase extends Construct {
         promotionTier: Math.min(i, 15),
         publiclyAccessible: false,
         autoMinorVersionUpgrade: true,
+        // The free 7-day retention, encrypted with the secondary's key, as on the primary's instances.
+        performanceInsightsEnabled: true,
+        performanceInsightsRetentionPeriod: 7,
+        performanceInsightsKmsKeyId: this.kmsKey.arn,
       });
     });
   }
