@@ -36,6 +36,7 @@ describe("emulator adaptations", () => {
     expect(endpointService("aws_service_discovery_http_namespace")).toBe("servicediscovery");
     expect(endpointService("aws_ecs_capacity_provider")).toBe("ecs");
     expect(endpointService("aws_iam_instance_profile")).toBe("iam");
+    expect(endpointService("aws_budgets_budget")).toBe("budgets");
     expect(() => emulatorOverride({ resource: { aws_glue_job: { j: {} } } }, "http://127.0.0.1:1")).toThrow(/no emulator endpoint for aws_glue_job/);
   });
 

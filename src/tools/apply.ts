@@ -29,6 +29,7 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_appautoscaling_", "appautoscaling"],
   ["aws_autoscaling_", "autoscaling"],
   ["aws_backup_", "backup"],
+  ["aws_budgets_", "budgets"],
   ["aws_cloudtrail", "cloudtrail"],
   ["aws_cloudwatch_dashboard", "cloudwatch"],
   ["aws_cloudwatch_event_", "events"],
