@@ -13,7 +13,12 @@ for (const { stack } of platform.stacks) {
   resolved.set(stack.node.id, JSON.parse(JSON.stringify(stack.toTerraform())) as StackJson);
 }
 const place = { accountId: "123456789012", region: "us-east-1" };
-const noZones = { createHostedZone: async (domain: string) => `Z-${domain}` };
+const noZones = {
+  createHostedZone: async (domain: string) => `Z-${domain}`,
+  createOrganization: async (policyTypes: readonly string[]) => `r-emu${policyTypes.length}`,
+  createOrganizationalUnit: async (parentId: string, name: string) => `ou-in-${parentId}-for-${name}`,
+  createAccount: async (name: string) => (name === "apply-tier-210987654321" ? "999999999999" : "000000000000"),
+};
 const addresses = (stack: StackJson) =>
   Object.entries(stack.resource ?? {}).flatMap(([type, resources]) => Object.keys(resources).map((name) => `${type}.${name}`));
 
@@ -25,6 +30,14 @@ describe("emulator adaptations", () => {
     }
     expect(endpointService("aws_route53_record")).toBe("route53");
     expect(endpointService("aws_route_table")).toBe("ec2");
+    // EC2 capacity for ECS services and Service Connect (the services branch's types).
+    expect(endpointService("aws_autoscaling_group")).toBe("autoscaling");
+    expect(endpointService("aws_appautoscaling_target")).toBe("appautoscaling");
+    expect(endpointService("aws_launch_template")).toBe("ec2");
+    expect(endpointService("aws_service_discovery_http_namespace")).toBe("servicediscovery");
+    expect(endpointService("aws_ecs_capacity_provider")).toBe("ecs");
+    expect(endpointService("aws_iam_instance_profile")).toBe("iam");
+    expect(endpointService("aws_budgets_budget")).toBe("budgets");
     expect(() => emulatorOverride({ resource: { aws_glue_job: { j: {} } } }, "http://127.0.0.1:1")).toThrow(/no emulator endpoint for aws_glue_job/);
   });
 
@@ -82,6 +95,42 @@ describe("emulator adaptations", () => {
     expect(adapted.leftOut.map((l) => l.type)).not.toContain("aws_lambda_function");
   });
 
+  it("references to the state machine become stand-ins, so its rule target, the rule's policy, the alarm and the dashboard stay", async () => {
+    for (const name of ["dev", "prod"]) {
+      const adapted = await adaptStack(resolved.get(name)!, noZones, place);
+      const machines = adapted.leftOut.filter((l) => l.type === "aws_sfn_state_machine");
+      expect(machines, name).toHaveLength(1);
+      // Nothing else is left out because of it.
+      expect(adapted.leftOut.filter((l) => l.reason.includes("aws_sfn_state_machine")), name).toEqual([]);
+      const standIn = `arn:aws:states:us-east-1:123456789012:stateMachine:acme-${name}-rotation-redeploy`;
+      for (const type of ["aws_cloudwatch_event_target", "aws_iam_role_policy", "aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard"]) {
+        const text = JSON.stringify(adapted.stack.resource![type]);
+        expect(text, `${name} ${type}`).toContain(standIn);
+      }
+    }
+  });
+
+  it("creates an organization in the emulator and points each attachment at the emulator's counterpart of its target", async () => {
+    const original = resolved.get("organization")!;
+    const created: string[][] = [];
+    const adapted = await adaptStack(original, { ...noZones, createOrganization: async (types) => (created.push([...types]), "r-emu0") }, place);
+    expect(created).toEqual([["RESOURCE_CONTROL_POLICY"]]);
+    const targets = (stack: StackJson) => Object.values(stack.resource!.aws_organizations_policy_attachment).map((a) => a.target_id);
+    expect(targets(original)).toEqual(["r-a1b2"]);
+    expect(targets(adapted.stack)).toEqual(["r-emu0"]);
+    expect(adapted.stack.resource!.aws_organizations_policy).toEqual(original.resource!.aws_organizations_policy);
+    expect(adapted.leftOut).toEqual([]);
+    // Organizational units and accounts get counterparts of their own, one per configured id.
+    const withOthers: StackJson = JSON.parse(JSON.stringify(original));
+    const attachment = Object.values(withOthers.resource!.aws_organizations_policy_attachment)[0];
+    withOthers.resource!.aws_organizations_policy_attachment.ou = { ...attachment, target_id: "ou-a1b2-abcdefgh" };
+    withOthers.resource!.aws_organizations_policy_attachment.account = { ...attachment, target_id: "210987654321" };
+    const other = await adaptStack(withOthers, noZones, place);
+    expect(targets(other.stack)).toEqual(["r-emu1", "ou-in-r-emu1-for-apply-tier-ou-a1b2-abcdefgh", "999999999999"]);
+    // Stacks without Organizations resources create no organization.
+    await adaptStack(resolved.get("dev")!, { ...noZones, createOrganization: async () => expect.fail("no organization wanted") }, place);
+  });
+
   it("relaxes destroy guards, turns CloudTrail logging off and moves records into the emulator's zone, in the copy only", async () => {
     const original = resolved.get("prod")!;
     const adapted = await adaptStack(original, noZones, place);
@@ -117,6 +166,12 @@ describe("emulator adaptations", () => {
     expect(knownArtifact(change("aws_sqs_queue", ["redrive_policy", "visibility_timeout_seconds"]))).toBeUndefined();
     expect(knownArtifact(change("aws_lambda_function", ["description"]))).toBeUndefined();
     expect(knownArtifact(change("aws_sqs_queue", []))).toBeUndefined();
+    expect(knownArtifact(change("aws_launch_template", ["tag_specifications"]))?.id).toBe("launch-template-own-tags-in-version");
+    expect(knownArtifact(change("aws_launch_template", ["tag_specifications", "image_id"]))).toBeUndefined();
+    expect(knownArtifact(change("aws_autoscaling_group", ["capacity_reservation_specification", "mixed_instances_policy"]))?.id).toBe(
+      "autoscaling-group-follows-launch-template",
+    );
+    expect(knownArtifact(change("aws_autoscaling_group", ["mixed_instances_policy", "max_size"]))).toBeUndefined();
   });
 
   it("reads a saved plan's changes with the arguments whose known values differ", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,13 +7,22 @@ import { capacityProviderStrategy, type CapacityStrategy } from "../../modules/e
 import { subnetCidr, SUBNET_TIERS } from "../../modules/vpc";
 import { buildApp, finalizeAndCheck } from "../../src/app";
 import { partitionOf } from "../../src/lib/iam";
+import { isZoneId } from "../../src/lib/zones";
 import { physicalName, type NameContext } from "../../src/lib/naming";
 import { applyStacks, formatReport, type StackApplyReport } from "../../src/tools/apply";
 import { emulatorRequired, emulatorUnavailableReason } from "../../src/tools/emulator";
-import { KNOWN_SECOND_PLAN_ARTIFACTS } from "../../src/tools/emulator-adaptations";
+import { KNOWN_SECOND_PLAN_ARTIFACTS, type StackJson } from "../../src/tools/emulator-adaptations";
 import { placeholderVariables, synthesizedStacks, terraformUnavailableReason } from "../../src/tools/terraform";
 import { environments } from "../helpers";
-import { observeCommonStack, observeWorkspace, type CommonObservation, type WorkspaceObservation } from "./observe";
+import { ORGANIZATION_STACK } from "../../src/stacks/organization";
+import {
+  observeCommonStack,
+  observeOrganization,
+  observeWorkspace,
+  type CommonObservation,
+  type OrganizationObservation,
+  type WorkspaceObservation,
+} from "./observe";
 
 /**
  * The apply tier: every synthesized stack applied to its own AWS emulator (moto_server), read back
@@ -55,7 +64,11 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
     const started = Date.now();
     const results = await applyStacks(stacks, {
       afterApply: (emulator, { name, region }) =>
-        workspaceNames.includes(name) ? observeWorkspace(emulator, region) : observeCommonStack(emulator, region),
+        workspaceNames.includes(name)
+          ? observeWorkspace(emulator, region)
+          : name === ORGANIZATION_STACK
+            ? observeOrganization(emulator, region)
+            : observeCommonStack(emulator, region),
       logDir: process.env.APPLY_TIER_LOG_DIR,
     });
     for (const r of results) {
@@ -71,8 +84,14 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
     expect(stackNames).toEqual(expect.arrayContaining(workspaceNames));
   });
 
+  /** The resource types a stack declares (its synthesized JSON). */
+  const declaredTypes = new Map(
+    stacks.map((s) => [s.stack, new Set(Object.keys((JSON.parse(readFileSync(join(s.dir, "cdk.tf.json"), "utf8")) as StackJson).resource ?? {}))]),
+  );
+
   describe.each(stackNames)("%s", (stack) => {
     const report = () => reports.get(stack)!;
+    const declares = (type: string) => declaredTypes.get(stack)!.has(type);
 
     it("runs init, plan and apply without an error", () => {
       const failed = report().failures.filter((f) => f.step !== "destroy");
@@ -100,7 +119,7 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       expect(r.destroyed).toBe(true);
     });
 
-    it("every bucket is encrypted, private, and its policy denies plain HTTP unless Terraform writes an object to it", () => {
+    it.runIf(declares("aws_s3_bucket"))("every bucket is encrypted, private, and its policy denies plain HTTP unless Terraform writes an object to it", () => {
       const { buckets } = report().observed as CommonObservation;
       expect(buckets.length).toBeGreaterThan(0);
       for (const b of buckets) {
@@ -118,7 +137,7 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       }
     });
 
-    it("every role's managed policies exist and every inline policy names its actions", () => {
+    it.runIf(declares("aws_iam_role"))("every role's managed policies exist and every inline policy names its actions", () => {
       const { roles, managedPolicyArns } = report().observed as CommonObservation;
       expect(roles.length).toBeGreaterThan(0);
       for (const { role, inlinePolicies, attachedPolicyArns } of roles) {
@@ -157,7 +176,8 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
         config.availabilityZones.forEach((zone, index) => {
           const subnet = subnets.find((s) => s.CidrBlock === subnetCidr(config.network.cidr, tier, index));
           expect(subnet, `${tier} ${zone}`).toBeDefined();
-          expect(subnet!.AvailabilityZone).toBe(zone);
+          // Zones given by ID (use1-az1) are placed by ID; the name they map to differs per account.
+          expect(isZoneId(zone) ? subnet!.AvailabilityZoneId : subnet!.AvailabilityZone).toBe(zone);
           expect(subnet!.Tags).toContainEqual({ Key: "Tier", Value: tier });
           expect(subnet!.MapPublicIpOnLaunch).toBe(false);
         });
@@ -312,6 +332,30 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
         expect(ecs?.NetworkConfiguration?.awsvpcConfiguration?.AssignPublicIp).toBe("DISABLED");
         expect(schedule!.Target?.RetryPolicy?.MaximumRetryAttempts).toBe(task.maximumAttempts);
         expect(schedule!.Target?.DeadLetterConfig?.Arn).toMatch(/^arn:aws:sqs:/);
+      }
+    });
+  });
+
+  const organizationStack = stacks.find((s) => s.stack === ORGANIZATION_STACK);
+  describe.runIf(organizationStack !== undefined)("the organization stack, read back from the emulator", () => {
+    const organization = configs.find((c) => c.organization)?.organization;
+    const synthesized = () =>
+      Object.values((JSON.parse(readFileSync(join(organizationStack!.dir, "cdk.tf.json"), "utf8")) as StackJson).resource?.aws_organizations_policy ?? {});
+
+    it("each resource control policy has the synthesized content and is attached to the organization's root, once per configured target", () => {
+      const { roots, resourceControlPolicies } = reports.get(ORGANIZATION_STACK)!.observed as OrganizationObservation;
+      expect(roots).toHaveLength(1);
+      const expected = synthesized().filter((p) => p.type === "RESOURCE_CONTROL_POLICY");
+      expect(expected.length).toBeGreaterThan(0);
+      expect(resourceControlPolicies.map((p) => p.name).sort()).toEqual(expected.map((p) => p.name as string).sort());
+      for (const policy of expected) {
+        const observedPolicy = resourceControlPolicies.find((p) => p.name === policy.name)!;
+        expect(observedPolicy.content, policy.name).toEqual(JSON.parse(policy.content as string));
+        expect(observedPolicy.description).toBe(policy.description);
+        // The configured root is the emulator's root (organization-in-emulator); OUs and accounts get their own counterparts.
+        const rootTargets = organization!.targetIds.filter((t) => t.startsWith("r-"));
+        expect(observedPolicy.targets.filter((t) => t.Type === "ROOT").map((t) => t.TargetId)).toEqual(rootTargets.length ? [roots[0].Id] : []);
+        expect(observedPolicy.targets).toHaveLength(organization!.targetIds.length);
       }
     });
   });

@@ -58,6 +58,15 @@ import {
   type PublicAccessBlockConfiguration,
   type ServerSideEncryptionRule,
 } from "@aws-sdk/client-s3";
+import {
+  DescribePolicyCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTargetsForPolicyCommand,
+  OrganizationsClient,
+  type PolicyTargetSummary,
+  type Root,
+} from "@aws-sdk/client-organizations";
 import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient, type GetScheduleCommandOutput } from "@aws-sdk/client-scheduler";
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { emulatorClientConfig } from "../../src/tools/apply";
@@ -98,6 +107,12 @@ export interface WorkspaceObservation extends CommonObservation {
   readonly queues: Record<string, Record<string, string>>;
   readonly functions: Array<{ configuration: FunctionConfiguration; reservedConcurrency?: number; eventSources: EventSourceMappingConfiguration[] }>;
   readonly schedules: GetScheduleCommandOutput[];
+}
+
+export interface OrganizationObservation extends CommonObservation {
+  readonly roots: Root[];
+  /** The organization's own resource control policies (not the AWS-managed one), with their targets. */
+  readonly resourceControlPolicies: Array<{ name: string; description?: string; content: unknown; targets: PolicyTargetSummary[] }>;
 }
 
 function clients(emulator: Emulator, region: string) {
@@ -234,6 +249,32 @@ export async function observeWorkspace(emulator: Emulator, region: string): Prom
       schedules,
     };
   } finally {
+    Object.values(c).forEach((client) => client.destroy());
+  }
+}
+
+/** The organization stack: the organization's roots and its resource control policies with their targets. */
+export async function observeOrganization(emulator: Emulator, region: string): Promise<OrganizationObservation> {
+  const c = clients(emulator, region);
+  const organizations = new OrganizationsClient(emulatorClientConfig(emulator, region));
+  try {
+    const common = await observeCommon(c);
+    const roots = (await organizations.send(new ListRootsCommand({}))).Roots ?? [];
+    const resourceControlPolicies: OrganizationObservation["resourceControlPolicies"] = [];
+    const listed = (await organizations.send(new ListPoliciesCommand({ Filter: "RESOURCE_CONTROL_POLICY" }))).Policies ?? [];
+    for (const summary of listed.filter((p) => !p.AwsManaged)) {
+      const policy = (await organizations.send(new DescribePolicyCommand({ PolicyId: summary.Id }))).Policy!;
+      const targets = (await organizations.send(new ListTargetsForPolicyCommand({ PolicyId: summary.Id }))).Targets ?? [];
+      resourceControlPolicies.push({
+        name: policy.PolicySummary!.Name!,
+        description: policy.PolicySummary!.Description,
+        content: JSON.parse(policy.Content!),
+        targets,
+      });
+    }
+    return { ...common, roots, resourceControlPolicies };
+  } finally {
+    organizations.destroy();
     Object.values(c).forEach((client) => client.destroy());
   }
 }
