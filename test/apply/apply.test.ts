@@ -225,13 +225,14 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       }
     });
 
-    it("ECS cluster with both Fargate capacity providers, the services and their task definitions", () => {
+    it("ECS cluster with both Fargate capacity providers and each EC2 service's, the services and their task definitions", () => {
       const { clusters, services, taskDefinitions } = observed();
       const cluster = clusters.find((c) => c.clusterName === physicalName(naming, "cluster"));
       expect(cluster).toBeDefined();
-      expect([...(cluster!.capacityProviders ?? [])].sort()).toEqual(["FARGATE", "FARGATE_SPOT"]);
+      const ec2Providers = config.services.filter((s) => s.compute === "ec2").map((s) => physicalName(naming, `${s.name}-capacity`));
+      expect([...(cluster!.capacityProviders ?? [])].sort()).toEqual(["FARGATE", "FARGATE_SPOT", ...ec2Providers].sort());
       expect(cluster!.settings).toContainEqual({ name: "containerInsights", value: "enhanced" });
-      const expected = [physicalName(naming, "web"), ...config.workers.map((w) => physicalName(naming, `worker-${w.name}`))];
+      const expected = [...config.services.map((s) => physicalName(naming, s.name)), ...config.workers.map((w) => physicalName(naming, `worker-${w.name}`))];
       expect(services.map((s) => s.serviceName).sort()).toEqual(expected.sort());
       const web = services.find((s) => s.serviceName === physicalName(naming, "web"))!;
       expect(web.networkConfiguration?.awsvpcConfiguration?.assignPublicIp).toBe("DISABLED");
