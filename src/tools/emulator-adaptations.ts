@@ -299,9 +299,9 @@ export const KNOWN_SECOND_PLAN_ARTIFACTS: readonly KnownArtifact[] = [
   {
     id: "autoscaling-group-follows-launch-template",
     types: ["aws_autoscaling_group"],
-    attributes: ["mixed_instances_policy", "capacity_reservation_specification"],
+    attributes: ["mixed_instances_policy", "launch_template", "capacity_reservation_specification", "max_instance_lifetime"],
     cause:
-      "follows from launch-template-own-tags-in-version: the template's planned update makes its latest_version unknown, which the group's mixed_instances_policy refers to; the same in-place update renders the unset capacity reservation preference as \"\" instead of null, which Terraform shows as no change",
+      "follows from launch-template-own-tags-in-version: the template's planned update makes its latest_version unknown, which the group's mixed_instances_policy or launch_template refers to; the same in-place update renders the unset capacity reservation preference as \"\" instead of null, which Terraform shows as no change; and the emulator's CreateAutoScalingGroup does not keep MaxInstanceLifetime, so a group that sets it reads back without it",
   },
   {
     id: "rds-cluster-serverless-v1-scaling",
