@@ -34,7 +34,7 @@ function fail(message: string): never {
  * were registered in, which is the dashboard's order. A name registered twice in one kind is refused
  * with both owners named, and nothing may be registered once the monitoring is built.
  *
- * `owner` names who registers (for example `"WebTier"`), and is used only in those messages.
+ * `owner` names who registers (for example `"ServicesTier"`), and is used only in those messages.
  */
 export class MonitoringRegistry {
   private loadBalancer?: MonitoredLoadBalancer;

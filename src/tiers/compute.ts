@@ -36,9 +36,9 @@ const OWNER = "ComputeTier";
 export class ComputeTier {
   readonly cluster: FargateCluster;
   /**
-   * What every application task shares: the image (the service's repository at `image_tag`), region,
-   * log retention, the database connection as environment and its credentials as ECS secrets, and
-   * `service.environment`.
+   * What the workers, scheduled tasks and the migrate task share: the first service's image (its
+   * repository at `image_tag`), region, log retention, the database connection as environment and
+   * its credentials as ECS secrets, and the first service's `environment`.
    */
   readonly appTask: TaskImageProps;
   readonly migrateTask: FargateTask;

@@ -19,7 +19,7 @@ describe("OperationsTier", () => {
   it("builds the alarms from what the other tiers registered, and only that", () => {
     const { json, tier } = operations();
     const names = alarmNames(json);
-    // Database (DatabaseTier), load balancer and web service (WebTier), worker service and queue (WorkersTier).
+    // Database (DatabaseTier), load balancer and web service (ServicesTier), worker service and queue (WorkersTier).
     expect(names).toEqual(expect.arrayContaining(["acme-dev-db-cpu", "acme-dev-alb-5xx-rate", "acme-dev-ecs-web-running-tasks", "acme-dev-queue-worker-default-dlq-messages"]));
     // No pipeline and no schedules were built here, so none of their alarms exist.
     expect(names.filter((n) => /lambda|emr|schedules/.test(n))).toEqual([]);

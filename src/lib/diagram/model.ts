@@ -26,7 +26,7 @@ export interface DiagramNode {
   readonly kind: string;
   /** How many principal resources the box stands for (NAT gateways of one construct). */
   readonly count: number;
-  /** The tier that built it (`WebTier`), or `Other`. */
+  /** The tier that built it (`ServicesTier`), or `Other`. */
   readonly tier: string;
   readonly placement: Placement;
   /** Every resource the box stands for, principal first. */
