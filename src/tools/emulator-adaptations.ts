@@ -304,6 +304,13 @@ export const KNOWN_SECOND_PLAN_ARTIFACTS: readonly KnownArtifact[] = [
       "follows from launch-template-own-tags-in-version: the template's planned update makes its latest_version unknown, which the group's mixed_instances_policy or launch_template refers to; the same in-place update renders the unset capacity reservation preference as \"\" instead of null, which Terraform shows as no change; and the emulator's CreateAutoScalingGroup does not keep MaxInstanceLifetime, so a group that sets it reads back without it",
   },
   {
+    id: "s3-replication-rule-readback",
+    types: ["aws_s3_bucket_replication_configuration"],
+    attributes: ["rule"],
+    cause:
+      "GetBucketReplication answers every rule with DeleteMarkerReplication Disabled and Filter {Prefix: \"\"}, whatever was put, so a rule that replicates delete markers with an empty filter reads back changed",
+  },
+  {
     id: "rds-cluster-serverless-v1-scaling",
     types: ["aws_rds_cluster"],
     attributes: ["scaling_configuration"],
