@@ -112,11 +112,12 @@ export const dev: EnvironmentInput = {
     backup: false,
   },
   // Developer access: the access host (stopped until started) and the developer role (MFA). Replace
-  // the placeholder principal with your developers' roles or users.
+  // the placeholder principal with your developers' IAM users, or roles they assume with MFA (a
+  // federated or SSO session carries no MFA flag; a role-chained session lasts at most one hour).
   access: {
     enabled: true,
     allowedPrincipalArns: ["arn:aws:iam::111122223333:role/acme-developers"],
-    maxSessionHours: 4,
+    maxSessionHours: 1,
   },
   // The repository whose GitHub Actions deploy the platform (OIDC roles in the account's bootstrap stack).
   github: {

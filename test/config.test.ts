@@ -282,6 +282,19 @@ describe("rules across environments", () => {
     expect(loadEnvironments([d, p]).map((e) => e.accountId)).toEqual(["111122223333", "111122223333"]);
   });
 
+  it("refuses two workspaces of one account and region that both manage the Session Manager preferences", () => {
+    const d = dev();
+    d.data.sharesAccountWith = ["prod"];
+    const p = sharedProd();
+    p.data.sharesAccountWith = ["dev"];
+    p.data.access = { ...d.data.access, maxSessionHours: 1 };
+    expect(refused([d, p])).toEqual([
+      "environments/prod.ts: access.manageSessionPreferences: environments/dev.ts already manages the account's Session Manager preferences (SSM-SessionManagerRunShell, one per account and region); set it to false in one of them",
+    ]);
+    p.data.access.manageSessionPreferences = false;
+    expect(loadEnvironments([d, p])).toHaveLength(2);
+  });
+
   it("refuses sharing an account with a workspace that does not exist or deploys elsewhere", () => {
     const d = dev();
     d.data.sharesAccountWith = ["prod", "qa"];

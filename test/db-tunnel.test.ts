@@ -3,12 +3,12 @@ import { DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { parseArguments, resolveTunnel, tunnelCommands, tunnelTarget, type TunnelClients, type TunnelOptions } from "../src/tools/db-tunnel";
+import { sessionName, parseArguments, resolveTunnel, tunnelCommands, tunnelTarget, type TunnelClients, type TunnelOptions } from "../src/tools/db-tunnel";
 import { environments } from "./helpers";
 
 const dev = environments().find((e) => e.name === "dev")!;
 const target = tunnelTarget(dev, { localPort: 15432, writer: false });
-const options: TunnelOptions = { run: true, start: false, writer: false, localPort: 15432 };
+const options: TunnelOptions = { run: true, start: false, writer: false, localPort: 15432, user: "alice" };
 
 const sts = mockClient(STSClient);
 const autoscaling = mockClient(AutoScalingClient);
@@ -39,7 +39,7 @@ describe("db:tunnel", () => {
       clusterIdentifier: "acme-dev-db",
       databaseUser: "app_readonly",
       databaseName: "app",
-      sessionSeconds: 4 * 3600,
+      sessionSeconds: 3600,
       remotePort: 5432,
     });
     const prod = environments().find((e) => e.name === "prod")!;
@@ -57,6 +57,19 @@ describe("db:tunnel", () => {
     expect(commands).toContain("psql 'host=localhost port=15432 dbname=app user=app_readonly sslmode=require'");
   });
 
+  it("names each developer's role session after them, within what STS accepts", () => {
+    expect(sessionName("alice")).toBe("alice-db-tunnel");
+    expect(sessionName("Jane Doe (ops)")).toBe("Jane-Doe--ops--db-tunnel");
+    expect(sessionName("x".repeat(80))).toHaveLength(64);
+    expect(sessionName("")).toBe("developer-db-tunnel");
+  });
+
+  it("waits in the printed commands for a started host to come into service", () => {
+    const commands = tunnelCommands(target).join("\n");
+    expect(commands).toContain('until [ -n "$instance" ] && [ "$instance" != "None" ]; do instance=$(aws autoscaling describe-auto-scaling-groups');
+    expect(commands).toContain("sleep 15; done");
+  });
+
   it("parses its arguments and refuses bad ones with one line", () => {
     expect(parseArguments(["dev", "--run", "--start", "--local-port", "6543"])).toEqual({ workspace: "dev", options: { run: true, start: true, writer: false, localPort: 6543 } });
     expect(() => parseArguments([])).toThrow(/^usage: npm run db:tunnel/);
@@ -70,8 +83,8 @@ describe("db:tunnel", () => {
     const resolved = await resolveTunnel(target, { ...options, mfaSerial: "arn:aws:iam::111122223333:mfa/dev", mfaCode: "123456" }, clients());
     expect(sts.commandCalls(AssumeRoleCommand)[0].args[0].input).toEqual({
       RoleArn: "arn:aws:iam::111122223333:role/acme-dev-developer",
-      RoleSessionName: "db-tunnel-dev",
-      DurationSeconds: 14400,
+      RoleSessionName: "alice-db-tunnel",
+      DurationSeconds: 3600,
       SerialNumber: "arn:aws:iam::111122223333:mfa/dev",
       TokenCode: "123456",
     });

@@ -99,6 +99,9 @@ describe("committed diagrams (docs/diagrams)", () => {
     expect(node("database_cluster").placement.subnets).toBe("isolated");
     expect(node("web_service").placement.subnets).toBe("private");
     expect(node("monitoring_topic").tier).toBe("OperationsTier");
+    // The api service's EC2 capacity is built by the compute tier, and web reaches api on its port.
+    expect(node("api_capacity_group")).toMatchObject({ tier: "ComputeTier", placement: { subnets: "private" } });
+    expect(edge("web_service", "api_service")?.label).toBe("tcp/9000");
     // The task definition, its roles and logs fold into the service that runs it.
     expect(node("web_service").resources.map((r) => r.path)).toEqual(expect.arrayContaining(["web-task/task-definition", "web-task/task-role", "web/tasks/sg"]));
     // Tens of boxes, not hundreds of resources.

@@ -229,7 +229,7 @@ describe("ci.yml plan", () => {
   });
 
   it("writes the Plan: line and the full plan in a details block to the step summary", () => {
-    const summary = plan.steps.find((s) => (s.run ?? "").includes("GITHUB_STEP_SUMMARY"))!.run!;
+    const summary = plan.steps.find((s) => s.name === "Plan summary")!.run!;
     expect(summary).toContain("grep -E '^(Plan:|No changes\\.)' plan.txt");
     expect(summary).toContain("<details>");
     expect(summary).toContain("</details>");
@@ -249,12 +249,15 @@ describe("ci.yml cost estimate", () => {
   const plan = ci.jobs.plan;
   const step = plan.steps.find((s) => s.name === "Cost estimate")!;
 
-  it("checks out the base branch beside the change, after the plan is saved", () => {
+  it("checks out the base branch beside the change and estimates before any AWS credentials exist in the job", () => {
     const base = usesOf(plan, "actions/checkout").find((s) => s.with?.path === ".base");
     expect(base?.with).toEqual({ "persist-credentials": false, ref: "${{ github.event.pull_request.base.sha }}", path: ".base" });
-    const upload = plan.steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
-    expect(plan.steps.indexOf(base!)).toBeGreaterThan(upload);
+    const synth = plan.steps.findIndex((s) => s.run === "npm run synth");
+    const credentials = plan.steps.findIndex((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(plan.steps.indexOf(base!)).toBeGreaterThan(synth);
     expect(plan.steps.indexOf(step)).toBeGreaterThan(plan.steps.indexOf(base!));
+    // A failed plan no longer hides the estimate, and the base branch's install scripts never see the plan role.
+    expect(plan.steps.indexOf(step)).toBeLessThan(credentials);
   });
 
   /** Runs the step's script with a stand-in `npm` that records its calls and prints canned output. */

@@ -79,6 +79,12 @@ function accountProblems(configs: ReadonlyArray<{ file: string; config: Environm
             );
           }
         }
+        const preferences = (e: EnvironmentConfig) => e.access?.enabled === true && e.access.manageSessionPreferences;
+        if (other.region === config.region && preferences(config) && preferences(other)) {
+          problems.push(
+            `${otherFile}: access.manageSessionPreferences: ${file} already manages the account's Session Manager preferences (SSM-SessionManagerRunShell, one per account and region); set it to false in one of them`,
+          );
+        }
         if (other.state.region !== config.state.region) {
           problems.push(
             `${otherFile}: state.region: ${other.state.region} differs from ${config.state.region} in ${file}; an account's bootstrap stack keeps its state in one region`,

@@ -42,6 +42,8 @@ export class ComputeTier {
    */
   readonly appTask: TaskImageProps;
   readonly migrateTask: FargateTask;
+  /** The EC2 capacity of each service that runs on EC2, by service name. */
+  readonly ec2Capacities = new Map<string, EcsEc2Capacity>();
   readonly migrateSecurityGroup: TaskSecurityGroup;
 
   private readonly ctx: TierContext;
@@ -137,6 +139,7 @@ export class ComputeTier {
       rootVolumeGiB: spec.rootVolumeGiB,
     });
     this.cluster.addCapacityProvider(capacity.capacityProviderName);
+    this.ec2Capacities.set(name, capacity);
     return capacity;
   }
 }

@@ -7,6 +7,7 @@
  * forwarding with the AWS CLI and the Session Manager plugin, and prints the psql command.
  */
 import { spawn } from "node:child_process";
+import { userInfo } from "node:os";
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -42,6 +43,8 @@ export interface TunnelOptions {
   readonly localPort: number;
   readonly mfaSerial?: string;
   readonly mfaCode?: string;
+  /** Who runs the tunnel, in the role session name. @default the operating-system user */
+  readonly user?: string;
 }
 
 /** Parses `<workspace> [flags]`; throws one-line errors. */
@@ -123,7 +126,8 @@ export function tunnelCommands(target: TunnelTarget): string[] {
     `export AWS_ACCESS_KEY_ID=$(jq -r .Credentials.AccessKeyId <<<"$creds") AWS_SECRET_ACCESS_KEY=$(jq -r .Credentials.SecretAccessKey <<<"$creds") AWS_SESSION_TOKEN=$(jq -r .Credentials.SessionToken <<<"$creds")`,
     `# 2. Start the access host if it is stopped (it stops again every evening), then find its instance`,
     `aws autoscaling set-desired-capacity --auto-scaling-group-name ${target.autoScalingGroupName} --desired-capacity 1 ${r}`,
-    `instance=$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${target.autoScalingGroupName} --query 'AutoScalingGroups[0].Instances[?LifecycleState==\`InService\`].InstanceId' --output text ${r})`,
+    `# (a stopped host takes 2 to 3 minutes to come into service)`,
+    `instance=""; until [ -n "$instance" ] && [ "$instance" != "None" ]; do instance=$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names ${target.autoScalingGroupName} --query 'AutoScalingGroups[0].Instances[?LifecycleState==\`InService\`].InstanceId' --output text ${r}); [ -n "$instance" ] && [ "$instance" != "None" ] || sleep 15; done`,
     `# 3. The cluster's ${target.writer ? "writer" : "reader"} endpoint`,
     `host=$(aws rds describe-db-clusters --db-cluster-identifier ${target.clusterIdentifier} --query 'DBClusters[0].${endpoint}' --output text ${r})`,
     `# 4. Forward localhost:${target.localPort} to PostgreSQL through the host (leave it running)`,
@@ -131,6 +135,12 @@ export function tunnelCommands(target: TunnelTarget): string[] {
     `# 5. In another shell with the same credentials: an IAM token (valid 15 minutes) as the password`,
     `PGPASSWORD="$(aws rds generate-db-auth-token --hostname "$host" --port ${target.remotePort} --username ${target.databaseUser} ${r})" psql ${quote(psqlConnection(target))}`,
   ];
+}
+
+/** `<user>-db-tunnel`, cut to the characters and 64-character length STS allows in a role session name. */
+export function sessionName(user: string): string {
+  const safe = user.replace(/[^\w+=,.@-]/g, "-") || "developer";
+  return `${safe}-db-tunnel`.slice(-64);
 }
 
 /** Temporary credentials of the developer role. */
@@ -173,7 +183,8 @@ export async function resolveTunnel(target: TunnelTarget, options: TunnelOptions
   const assumed = await clients.sts.send(
     new AssumeRoleCommand({
       RoleArn: target.roleArn,
-      RoleSessionName: `db-tunnel-${target.workspace}`,
+      // Each developer's sessions carry their own name (CloudTrail, and Session Manager session ids start with it).
+      RoleSessionName: sessionName(options.user ?? userInfo().username),
       DurationSeconds: target.sessionSeconds,
       ...(options.mfaSerial ? { SerialNumber: options.mfaSerial, TokenCode: options.mfaCode } : {}),
     }),
