@@ -528,11 +528,23 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
   aws_backup_vault: {
     kind: "AWS Backup",
     price: (r, ctx) => {
-      const plans = ctx.resources.filter((p) => p.type === "aws_backup_plan" && referencesIn(valuesAt(p.values, "rule.target_vault_name")).some((x) => x.address === r.address));
-      const protectedCount = plans.flatMap((p) => ctx.referrers(p, "aws_backup_selection")).reduce((n, s) => n + valuesAt(s.values, "resources").length, 0);
-      const gb = protectedCount * ctx.a.backupGbPerResource;
-      const out: Charge[] = [{ item: `recovery points of ${protectedCount} resource(s)`, quantity: gb, price: "backup.aurora.gb" }];
-      if (plans.some((p) => valuesAt(p.values, "rule.copy_action").length > 0)) out.push({ item: "cross-region copies, transfer", quantity: gb, price: "backup.copy.gb" });
+      const targets = (p: StackResource, path: string) => referencesIn(valuesAt(p.values, path)).some((x) => x.address === r.address);
+      const plans = ctx.resources.filter((p) => p.type === "aws_backup_plan" && targets(p, "rule.target_vault_name"));
+      // A vault in another region that plans copy their recovery points to holds the same recovery points.
+      const copiedFrom = ctx.resources.filter((p) => p.type === "aws_backup_plan" && targets(p, "rule.copy_action.destination_vault_arn"));
+      const protectedTypes = [...plans, ...copiedFrom]
+        .flatMap((p) => ctx.referrers(p, "aws_backup_selection"))
+        .flatMap((s) => valuesAt(s.values, "resources").flatMap((resource) => referencesIn(resource).map((x) => x.address.split(".")[0])));
+      const buckets = protectedTypes.filter((t) => t === "aws_s3_bucket").length;
+      const others = protectedTypes.length - buckets;
+      const copy = copiedFrom.length > 0 ? " (copies from another region's plan; priced at the stack region's list price)" : "";
+      const out: Charge[] = [];
+      if (others > 0) out.push({ item: `recovery points of ${others} database resource(s)${copy}`, quantity: others * ctx.a.backupGbPerResource, price: "backup.aurora.gb" });
+      if (buckets > 0) out.push({ item: `recovery points of ${buckets} S3 bucket(s)${copy}`, quantity: buckets * ctx.a.backupGbPerResource, price: "backup.s3.gb" });
+      if (out.length === 0) out.push({ item: "no recovery points (no plan stores or copies into this vault)", quantity: 0, price: null });
+      if (plans.some((p) => valuesAt(p.values, "rule.copy_action").length > 0)) {
+        out.push({ item: "cross-region copies, transfer", quantity: protectedTypes.length * ctx.a.backupGbPerResource, price: "backup.copy.gb" });
+      }
       return out;
     },
   },
