@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EmrserverlessApplication } from "@cdktf/provider-aws/lib/emrserverless-application";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -16,191 +15,23 @@ import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-re
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { denyInsecureQueueTransport, policyDocument, type PolicyStatement, serviceTrustPolicy } from "../../src/lib/iam";
-import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
-import { REPO_ROOT } from "../../src/lib/paths";
+import { NAME_LIMITS, physicalName } from "../../src/lib/naming";
 import { SecureBucket } from "../s3-bucket";
 import { handlerBundle, LAMBDA_RUNTIME } from "./bundle";
-import { emrServerlessSupportsZone, emrServerlessZonesProblem } from "./zones";
 
 export { buildHandlerBundle, handlerBundle, LAMBDA_RUNTIME, ESBUILD_TARGET, type LambdaBundle } from "./bundle";
 export * from "./zones";
+import { JARS_PREFIX, JOB_LOGS_PREFIX, JOB_SCRIPT_KEY, JOB_SCRIPT_PATH, DEFAULT_SPARK_SUBMIT_PARAMETERS, type DataPipelineProps } from "./props";
+import { pipelineSettings, type NotificationFilter } from "./settings";
 
-/** The reference Spark job shipped with the module. */
-export const JOB_SCRIPT_PATH = join(REPO_ROOT, "modules", "data-pipeline", "job", "ingest.py");
-/** Key of the job script in the artifacts bucket. */
-export const JOB_SCRIPT_KEY = "jobs/ingest.py";
-/** Prefix of the artifacts bucket the job role may read extra jars from. */
-export const JARS_PREFIX = "jars/";
-/** Prefix of the artifacts bucket EMR Serverless writes job logs to. */
-export const JOB_LOGS_PREFIX = "logs/";
-/** The pinned default EMR release (Spark 3.5). */
-export const DEFAULT_EMR_RELEASE_LABEL = "emr-7.5.0";
-/** Default Spark settings: fetch the PostgreSQL JDBC driver from Maven Central (through the NAT gateway). */
-export const DEFAULT_SPARK_SUBMIT_PARAMETERS = "--conf spark.jars.packages=org.postgresql:postgresql:42.7.4";
+export * from "./props";
+export { notificationFilters, type NotificationFilter } from "./settings";
+
 /** SQS keeps messages at most 14 days; the DLQ keeps them that long. */
 const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
 /** The ingest queue keeps messages 4 days (shorter than the DLQ, which keeps the original enqueue time). */
 const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
-/** SQS's largest visibility timeout (12 hours). */
-const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
-
-/** Upper bounds of the application's total capacity, in EMR Serverless notation. */
-export interface EmrCapacity {
-  /** Total vCPUs, e.g. `"16 vCPU"`. */
-  readonly cpu: string;
-  /** Total memory, e.g. `"64 GB"`. */
-  readonly memory: string;
-  /** Total disk, e.g. `"200 GB"`. @default EMR Serverless's default */
-  readonly disk?: string;
-}
-
-export interface DataPipelineProps {
-  readonly naming: NameContext;
-  readonly region: string;
-  readonly accountId: string;
-  /** VPC the Spark workers run in. */
-  readonly vpcId: string;
-  /** Private subnets for the Spark workers (they need a route to S3 and, for the default driver download, to the internet). */
-  readonly subnetIds: readonly string[];
-  /**
-   * The zone (name or zone ID) of each subnet in `subnetIds`, in the same order. Given, the module
-   * refuses a subnet in a zone EMR Serverless does not run in, and fewer than 2 zones it runs in
-   * (see `EMR_SERVERLESS_ZONE_IDS`).
-   * @default not checked
-   */
-  readonly subnetZones?: readonly string[];
-  /** Security group of the database: the workers' only egress besides HTTPS. */
-  readonly databaseSecurityGroupId: string;
-  /** Writer endpoint of the Aurora PostgreSQL cluster. */
-  readonly databaseHost: string;
-  /** Database port. @default 5432 */
-  readonly databasePort?: number;
-  /** Database the job writes to. */
-  readonly databaseName: string;
-  /** Secrets Manager secret holding `username` and `password` (the RDS-managed master secret works). */
-  readonly databaseSecretArn: string;
-  /** Customer-managed KMS key encrypting the secret. @default none (AWS-managed key, no grant needed) */
-  readonly databaseSecretKmsKeyArn?: string;
-  /** Name component: resources are `<project>-<env>-<component>...`. @default "ingest" */
-  readonly component?: string;
-  /**
-   * Key prefixes that start an ingestion; `""` is the whole bucket. Must not overlap (S3 refuses
-   * overlapping notification filters). @default [""]
-   */
-  readonly prefixes?: readonly string[];
-  /** Key suffixes that start an ingestion, e.g. `[".csv", ".json"]`; at least one, none overlapping. */
-  readonly suffixes: readonly string[];
-  /** Days after which landed objects expire (under the configured prefixes). @default 30 */
-  readonly landingExpiryDays?: number;
-  /** Retention of the Lambda log group and of the EMR job logs in S3, in days (a CloudWatch value). @default 365 */
-  readonly logRetentionDays?: number;
-  /** Receives before a message moves to the dead-letter queue. @default 5 */
-  readonly maxReceiveCount?: number;
-  /**
-   * Visibility timeout of the ingest queue; at least 6 x `lambdaTimeoutSeconds` + `maxBatchingWindowSeconds`
-   * (AWS's guidance for SQS event sources). @default exactly that minimum
-   */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Lambda timeout, 1-900 seconds. @default 60 */
-  readonly lambdaTimeoutSeconds?: number;
-  /** Lambda memory, 128-10240 MB. @default 256 */
-  readonly lambdaMemoryMb?: number;
-  /** Reserved concurrency of the function, 2-1000: caps StartJobRun pressure. @default 5 */
-  readonly reservedConcurrency?: number;
-  /** Messages per Lambda batch, 1-10000. @default 10 */
-  readonly batchSize?: number;
-  /** Seconds Lambda gathers a batch, 0-300; at least 1 when `batchSize` > 10. @default 5 */
-  readonly maxBatchingWindowSeconds?: number;
-  /** Most concurrent invocations the SQS event source makes, 2-1000, at most `reservedConcurrency`. @default reservedConcurrency */
-  readonly maxConcurrency?: number;
-  /** EMR release of the Spark application. @default "emr-7.5.0" */
-  readonly releaseLabel?: string;
-  /** Minutes idle before the application stops, 1-10080. @default 15 */
-  readonly autoStopIdleMinutes?: number;
-  /** Total capacity the application may scale to. @default { cpu: "16 vCPU", memory: "64 GB" } */
-  readonly maxCapacity?: EmrCapacity;
-  /**
-   * `sparkSubmitParameters` of every job run. @default DEFAULT_SPARK_SUBMIT_PARAMETERS (PostgreSQL JDBC
-   * driver from Maven Central); use `--jars s3://<artifacts>/jars/postgresql.jar` to avoid the download
-   */
-  readonly sparkSubmitParameters?: string;
-  /** Make Terraform refuse to destroy the landing and artifacts buckets (production data). @default false */
-  readonly preventDestroy?: boolean;
-  /** Let `terraform destroy` empty and delete both buckets (disposable environments). @default false */
-  readonly forceDestroy?: boolean;
-}
-
-/** One S3 notification filter: a prefix (`""` for none) and a suffix. */
-export interface NotificationFilter {
-  readonly prefix: string;
-  readonly suffix: string;
-}
-
-function fail(message: string): never {
-  throw new Error(`DataPipeline: ${message}`);
-}
-
-function checkInteger(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    fail(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  }
-}
-
-/**
- * The queue notification filters for every (prefix, suffix) pair. Refuses what S3 would refuse: two
- * filters for the same event overlap when one prefix starts with the other and one suffix ends with
- * the other, so distinct prefixes must not nest and distinct suffixes must not nest.
- */
-export function notificationFilters(prefixes: readonly string[], suffixes: readonly string[]): NotificationFilter[] {
-  if (prefixes.length === 0) {
-    fail('prefixes must list at least one prefix ("" for the whole bucket)');
-  }
-  if (suffixes.length === 0) {
-    fail('suffixes must list at least one suffix, e.g. [".csv"]');
-  }
-  for (const prefix of prefixes) {
-    if (prefix.includes("*") || prefix.startsWith("/") || prefix.length > 1024) {
-      fail(`prefix "${prefix}" must be a literal key prefix (no "*", no leading "/", at most 1024 characters)`);
-    }
-  }
-  for (const suffix of suffixes) {
-    if (suffix === "" || suffix.includes("*") || suffix.includes(",") || suffix.length > 1024) {
-      fail(`suffix "${suffix}" must be a non-empty literal key suffix (no "*" or ",", at most 1024 characters)`);
-    }
-  }
-  const clash = (values: readonly string[], nested: (a: string, b: string) => boolean) => {
-    for (let i = 0; i < values.length; i++) {
-      for (let j = i + 1; j < values.length; j++) {
-        if (nested(values[i], values[j]) || nested(values[j], values[i])) return [values[i], values[j]];
-      }
-    }
-    return undefined;
-  };
-  const prefixClash = clash(prefixes, (a, b) => a.startsWith(b));
-  if (prefixClash) {
-    fail(
-      `prefixes "${prefixClash[0]}" and "${prefixClash[1]}" overlap: S3 refuses overlapping notification filters for one event (use the shorter prefix alone)`,
-    );
-  }
-  const suffixClash = clash(suffixes, (a, b) => a.endsWith(b));
-  if (suffixClash) {
-    fail(
-      `suffixes "${suffixClash[0]}" and "${suffixClash[1]}" overlap: S3 refuses overlapping notification filters for one event (use the shorter suffix alone)`,
-    );
-  }
-  return prefixes.flatMap((prefix) => suffixes.map((suffix) => ({ prefix, suffix })));
-}
-
-/** Checks one EMR Serverless capacity value (`"16 vCPU"`, `"64 GB"`). */
-function checkCapacity(field: string, value: string | undefined, unit: "vCPU" | "GB", example: string): void {
-  if (value === undefined) return;
-  if (!new RegExp(`^[1-9][0-9]{0,5} ${unit}$`).test(value)) {
-    fail(`maxCapacity.${field} must look like "${example}" (a whole number, a space, "${unit}"), got "${value}"`);
-  }
-}
-
 
 /**
  * The event-driven ingestion pipeline: an upload to the landing bucket (under a configured prefix,
@@ -253,84 +84,26 @@ export class DataPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPipelineProps) {
     super(scope, id);
-    const component = props.component ?? "ingest";
-    if (!/^[a-z][a-z0-9-]{0,30}$/.test(component)) {
-      fail(`component must be 1-31 lower-case letters, digits and "-", starting with a letter, got "${component}"`);
-    }
-    const prefixes = props.prefixes ?? [""];
-    this.filters = notificationFilters(prefixes, props.suffixes);
-    if (props.subnetIds.length === 0) {
-      fail("subnetIds must list at least one private subnet for the Spark workers");
-    }
-    if (props.subnetZones) {
-      if (props.subnetZones.length !== props.subnetIds.length) {
-        fail(`subnetZones lists ${props.subnetZones.length} zones for ${props.subnetIds.length} subnetIds; give the zone of each subnet`);
-      }
-      const unsupported = props.subnetZones.filter((zone) => emrServerlessSupportsZone(props.region, zone) === false);
-      if (unsupported.length > 0) {
-        fail(`subnetZones: EMR Serverless does not run in ${unsupported.join(", ")} (${props.region}); leave those subnets out`);
-      }
-      const problem = emrServerlessZonesProblem(props.region, props.subnetZones);
-      if (problem) fail(`subnetZones: ${problem}`);
-    }
-    const databasePort = props.databasePort ?? 5432;
-    checkInteger("databasePort", databasePort, 1, 65535);
-    const landingExpiryDays = props.landingExpiryDays ?? 30;
-    checkInteger("landingExpiryDays", landingExpiryDays, 1, 36500);
-    const logRetentionDays = props.logRetentionDays ?? 365;
-    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-      fail(`logRetentionDays must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${logRetentionDays}`);
-    }
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
-    checkInteger("maxReceiveCount", maxReceiveCount, 1, 1000);
-    const lambdaTimeout = props.lambdaTimeoutSeconds ?? 60;
-    checkInteger("lambdaTimeoutSeconds", lambdaTimeout, 1, 900);
-    const lambdaMemory = props.lambdaMemoryMb ?? 256;
-    checkInteger("lambdaMemoryMb", lambdaMemory, 128, 10240);
-    const reservedConcurrency = props.reservedConcurrency ?? 5;
-    checkInteger("reservedConcurrency", reservedConcurrency, 2, 1000);
-    const batchSize = props.batchSize ?? 10;
-    checkInteger("batchSize", batchSize, 1, 10000);
-    const batchingWindow = props.maxBatchingWindowSeconds ?? 5;
-    checkInteger("maxBatchingWindowSeconds", batchingWindow, 0, 300);
-    if (batchSize > 10 && batchingWindow < 1) {
-      fail(`batchSize ${batchSize} needs maxBatchingWindowSeconds of at least 1 (Lambda requires a batching window for SQS batches above 10)`);
-    }
-    const maxConcurrency = props.maxConcurrency ?? reservedConcurrency;
-    checkInteger("maxConcurrency", maxConcurrency, 2, 1000);
-    if (maxConcurrency > reservedConcurrency) {
-      fail(`maxConcurrency ${maxConcurrency} is above reservedConcurrency ${reservedConcurrency}: the extra invocations would only be throttled`);
-    }
-    const minVisibility = 6 * lambdaTimeout + batchingWindow;
-    const visibilityTimeout = props.visibilityTimeoutSeconds ?? minVisibility;
-    checkInteger("visibilityTimeoutSeconds", visibilityTimeout, 0, MAX_VISIBILITY_TIMEOUT_SECONDS);
-    if (visibilityTimeout < minVisibility) {
-      fail(
-        `visibilityTimeoutSeconds ${visibilityTimeout} is too short: at least 6 x lambdaTimeoutSeconds (${lambdaTimeout}) + maxBatchingWindowSeconds (${batchingWindow}) = ${minVisibility}, or messages are redelivered while still in flight`,
-      );
-    }
-    const releaseLabel = props.releaseLabel ?? DEFAULT_EMR_RELEASE_LABEL;
-    if (!/^emr-\d+\.\d+\.\d+$/.test(releaseLabel)) {
-      fail(`releaseLabel must be a pinned EMR release such as "${DEFAULT_EMR_RELEASE_LABEL}", got "${releaseLabel}"`);
-    }
-    const autoStopIdleMinutes = props.autoStopIdleMinutes ?? 15;
-    checkInteger("autoStopIdleMinutes", autoStopIdleMinutes, 1, 10080);
-    const capacity = props.maxCapacity ?? { cpu: "16 vCPU", memory: "64 GB" };
-    checkCapacity("cpu", capacity.cpu, "vCPU", "16 vCPU");
-    checkCapacity("memory", capacity.memory, "GB", "64 GB");
-    checkCapacity("disk", capacity.disk, "GB", "200 GB");
-    for (const [name, value] of Object.entries({
-      vpcId: props.vpcId,
-      databaseSecurityGroupId: props.databaseSecurityGroupId,
-      databaseHost: props.databaseHost,
-      databaseName: props.databaseName,
-      databaseSecretArn: props.databaseSecretArn,
-    })) {
-      if (!value || value.trim() === "") {
-        fail(`${name} is required`);
-      }
-    }
-
+    const {
+      component,
+      prefixes,
+      filters,
+      databasePort,
+      landingExpiryDays,
+      logRetentionDays,
+      maxReceiveCount,
+      lambdaTimeout,
+      lambdaMemory,
+      reservedConcurrency,
+      batchSize,
+      batchingWindow,
+      maxConcurrency,
+      visibilityTimeout,
+      releaseLabel,
+      autoStopIdleMinutes,
+      capacity,
+    } = pipelineSettings(props);
+    this.filters = filters;
     const { naming, region, accountId } = props;
     const name = (suffix: string, maxLength: number) => physicalName(naming, suffix ? `${component}-${suffix}` : component, { maxLength });
 

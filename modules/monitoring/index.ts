@@ -8,10 +8,10 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { Token, type TerraformProvider } from "cdktf";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
-import { denyWithoutTls, keyAdministrationStatement, partitionOf, policyDocument, type PolicyStatement } from "../../src/lib/iam";
+import { partitionOf, policyDocument } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
 import { ALB_5XX_RATE_EXPRESSION, dashboardBody, type DashboardTier } from "./dashboard";
 import type {
@@ -26,106 +26,29 @@ import type {
   MonitoredSchedule,
   MonitoredService,
   MonitoredStateMachine,
-  MonitoredTargetGroup,
-  MonitoringEvaluation,
   MonitoringThresholds,
 } from "./types";
 
 export * from "./dashboard";
 export * from "./types";
 
+import { alertsKeyPolicy, alertsTopicPolicy } from "./policies";
+import {
+  DEFAULT_EVENTS_EVALUATION,
+  DEFAULT_RESPONSE_TIME_PERCENTILE,
+  DEFAULT_SCHEDULE_GROUP,
+  DEFAULT_SUSTAINED_EVALUATION,
+  type MonitoringTier,
+  type PlatformAlarm,
+  type PlatformMonitoringProps,
+} from "./props";
+import { fail, resolveEvaluation, resolveThresholds, validate } from "./validate";
+
+export * from "./props";
+export * from "./policies";
+export { emailProblem, percentileProblem } from "./validate";
+
 const ALARM_DESCRIPTION_LIMIT = 1024;
-/** An alarm may look back at most one day (periods x evaluation periods) for periods under an hour. */
-const MAX_ALARM_WINDOW_SECONDS = 86_400;
-/** SQS keeps a message at most 14 days, so an older "oldest message" cannot exist. */
-const MAX_QUEUE_AGE_SECONDS = 1_209_600;
-
-/** What CloudWatch needs on the topic's key to publish to an SSE-KMS topic. */
-export const CLOUDWATCH_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"] as const;
-
-export interface PlatformMonitoringProps {
-  readonly naming: NameContext;
-  readonly region: string;
-  readonly accountId: string;
-  /** E-mail addresses subscribed to the alerts topic (each must confirm the subscription). @default [] */
-  readonly alertEmails?: readonly string[];
-  /** The public load balancer and its web target group. @default none (no load-balancer alarms) */
-  readonly loadBalancer?: MonitoredLoadBalancer;
-  /** Target groups of further public services on the same load balancer. @default [] */
-  readonly targetGroups?: readonly MonitoredTargetGroup[];
-  /** ECS services. @default [] */
-  readonly services?: readonly MonitoredService[];
-  /** The Aurora cluster. @default none (no database alarms) */
-  readonly database?: MonitoredDatabase;
-  /**
-   * The secondary cluster of an Aurora global database: its replication-lag alarm, and an alerts
-   * topic (own key, same subscriptions) in its region for it. @default none
-   */
-  readonly globalDatabase?: MonitoredGlobalDatabase;
-  /** Work queues with dead-letter queues. @default [] */
-  readonly queues?: readonly MonitoredQueue[];
-  /** Lambda functions. @default [] */
-  readonly functions?: readonly MonitoredFunction[];
-  /** EventBridge Scheduler schedules. @default [] */
-  readonly schedules?: readonly MonitoredSchedule[];
-  /** EMR Serverless applications. @default [] */
-  readonly emrApplications?: readonly MonitoredEmrApplication[];
-  /** Step Functions state machines started by EventBridge rules. @default [] */
-  readonly stateMachines?: readonly MonitoredStateMachine[];
-  /**
-   * AWS Budgets of this account may publish to the alerts topic (topic policy scoped by
-   * `aws:SourceAccount` and `aws:SourceArn`, and use of the topic's key). @default false
-   */
-  readonly budgetNotifications?: boolean;
-  /** AWS Backup vaults. @default [] */
-  readonly backupVaults?: readonly MonitoredBackupVault[];
-  /** Alarm thresholds. @default see {@link MonitoringThresholds} */
-  readonly thresholds?: MonitoringThresholds;
-  /** Percentile of the target-response-time alarm, `p50` to `p99.9`. @default "p99" */
-  readonly responseTimePercentile?: string;
-  /** Evaluation windows. @default see {@link MonitoringEvaluation} */
-  readonly evaluation?: MonitoringEvaluation;
-  /** Days KMS waits before deleting the alerts key once scheduled (7 to 30). @default 30 */
-  readonly keyDeletionWindowDays?: number;
-}
-
-/** Defaults of {@link MonitoringThresholds}. */
-export const DEFAULT_MONITORING_THRESHOLDS: Required<MonitoringThresholds> = {
-  alb5xxRatePercent: 5,
-  target5xxCount: 10,
-  targetResponseTimeSeconds: 1,
-  cpuPercent: 80,
-  memoryPercent: 85,
-  dbCpuPercent: 80,
-  dbFreeableMemoryBytes: 256 * 1024 * 1024,
-  dbConnections: 500,
-  replicaLagMs: 1000,
-  globalReplicationLagMs: 5000,
-  acuUtilizationPercent: 90,
-  queueAgeSeconds: 900,
-  deadLetterMessages: 1,
-};
-
-export const DEFAULT_SUSTAINED_EVALUATION: Required<AlarmEvaluation> = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
-export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeconds: 300, evaluationPeriods: 1, datapointsToAlarm: 1 };
-export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
-export const DEFAULT_SCHEDULE_GROUP = "default";
-
-export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups";
-
-/** One alarm the module created, for runbooks and the README. */
-export interface PlatformAlarm {
-  readonly name: string;
-  readonly tier: MonitoringTier;
-  /** The watched resource's short name (`alb`, a service name, `database`, a queue name...). */
-  readonly resource: string;
-  /** `<namespace> <metric>` (or `metric math` for expressions). */
-  readonly metric: string;
-  /** What it means when it fires. */
-  readonly meaning: string;
-  /** What to do. */
-  readonly action: string;
-}
 
 type Comparison = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
 type MissingData = "notBreaching" | "breaching";
@@ -153,195 +76,6 @@ interface AlarmSpec {
   readonly metricQuery?: (period: number) => CloudwatchMetricAlarmMetricQuery[];
   /** The alarm lives in another region: its provider and the alerts topic of that region. @default the monitoring's region and topic */
   readonly elsewhere?: { readonly provider: TerraformProvider; readonly topicArn: string };
-}
-
-function fail(message: string): never {
-  throw new Error(`PlatformMonitoring: ${message}`);
-}
-
-const literal = (value: string): boolean => !Token.isUnresolved(value);
-const SHORT_NAME = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Returns why `percentile` is not a CloudWatch percentile between p50 and p99.9, or undefined. */
-export function percentileProblem(percentile: string): string | undefined {
-  const match = /^p(\d{1,2}(?:\.\d{1,2})?)$/.exec(percentile);
-  const value = match ? Number(match[1]) : NaN;
-  if (!(value >= 50 && value <= 99.9)) {
-    return `responseTimePercentile must be a percentile from p50 to p99.9 (for example "p99"), got "${percentile}"`;
-  }
-  return undefined;
-}
-
-/** Returns why `email` cannot be an SNS e-mail endpoint, or undefined. */
-export function emailProblem(email: string): string | undefined {
-  if (typeof email !== "string" || email.length > 254 || !EMAIL.test(email)) {
-    return `alertEmails: "${email}" is not an e-mail address`;
-  }
-  return undefined;
-}
-
-function checkIdentifier(field: string, value: string, pattern: RegExp, hint: string): void {
-  if (typeof value !== "string" || value.length === 0) fail(`${field} is required`);
-  if (literal(value) && !pattern.test(value)) fail(`${field} must be ${hint}, got "${value}"`);
-}
-
-function checkShortNames(field: string, items: readonly { name: string }[]): void {
-  const seen = new Set<string>();
-  for (const item of items) {
-    if (typeof item.name !== "string" || !SHORT_NAME.test(item.name)) {
-      fail(`${field}: name "${item.name}" must be 1 to 40 lower-case letters, digits and hyphens, starting with a letter`);
-    }
-    if (seen.has(item.name)) fail(`${field}: name "${item.name}" is used twice`);
-    seen.add(item.name);
-  }
-}
-
-function resolveThresholds(given: MonitoringThresholds = {}): Required<MonitoringThresholds> {
-  const t = { ...DEFAULT_MONITORING_THRESHOLDS };
-  for (const [key, value] of Object.entries(given) as Array<[keyof MonitoringThresholds, number | undefined]>) {
-    if (value === undefined) continue;
-    if (!(key in DEFAULT_MONITORING_THRESHOLDS)) fail(`thresholds.${key} is not a known threshold`);
-    if (typeof value !== "number" || !Number.isFinite(value)) fail(`thresholds.${key} must be a number, got ${value}`);
-    if (value < 0) fail(`thresholds.${key} must not be negative, got ${value}`);
-    t[key] = value;
-  }
-  for (const key of ["alb5xxRatePercent", "cpuPercent", "memoryPercent", "dbCpuPercent", "acuUtilizationPercent"] as const) {
-    if (!(t[key] > 0 && t[key] <= 100)) fail(`thresholds.${key} is a percentage above 0 and at most 100, got ${t[key]}`);
-  }
-  for (const key of ["targetResponseTimeSeconds", "dbFreeableMemoryBytes", "dbConnections", "replicaLagMs", "globalReplicationLagMs"] as const) {
-    if (!(t[key] > 0)) fail(`thresholds.${key} must be above 0, got ${t[key]}`);
-  }
-  if (!(t.queueAgeSeconds > 0 && t.queueAgeSeconds < MAX_QUEUE_AGE_SECONDS)) {
-    fail(`thresholds.queueAgeSeconds must be above 0 and below ${MAX_QUEUE_AGE_SECONDS} (SQS keeps messages 14 days at most), got ${t.queueAgeSeconds}`);
-  }
-  if (!Number.isInteger(t.deadLetterMessages) || t.deadLetterMessages < 1) {
-    fail(`thresholds.deadLetterMessages must be a whole number of at least 1, got ${t.deadLetterMessages}`);
-  }
-  if (!Number.isInteger(t.target5xxCount)) fail(`thresholds.target5xxCount must be a whole number, got ${t.target5xxCount}`);
-  return t;
-}
-
-function resolveEvaluation(profile: string, given: AlarmEvaluation | undefined, defaults: Required<AlarmEvaluation>): Required<AlarmEvaluation> {
-  const e = { ...defaults, ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)) } as Required<AlarmEvaluation>;
-  const where = `evaluation.${profile}`;
-  if (!Number.isInteger(e.periodSeconds) || e.periodSeconds < 60 || e.periodSeconds % 60 !== 0) {
-    fail(`${where}.periodSeconds must be a positive multiple of 60 (AWS metrics are per minute), got ${e.periodSeconds}`);
-  }
-  if (!Number.isInteger(e.evaluationPeriods) || e.evaluationPeriods < 1) {
-    fail(`${where}.evaluationPeriods must be a whole number of at least 1, got ${e.evaluationPeriods}`);
-  }
-  if (!Number.isInteger(e.datapointsToAlarm) || e.datapointsToAlarm < 1 || e.datapointsToAlarm > e.evaluationPeriods) {
-    fail(`${where}.datapointsToAlarm must be a whole number from 1 to evaluationPeriods (${e.evaluationPeriods}), got ${e.datapointsToAlarm}`);
-  }
-  if (e.periodSeconds * e.evaluationPeriods > MAX_ALARM_WINDOW_SECONDS) {
-    fail(`${where}: periodSeconds x evaluationPeriods must be at most one day (${MAX_ALARM_WINDOW_SECONDS} s), got ${e.periodSeconds * e.evaluationPeriods}`);
-  }
-  return e;
-}
-
-function validate(props: PlatformMonitoringProps): void {
-  if (!/^\d{12}$/.test(props.accountId ?? "")) fail(`accountId must be 12 digits, got "${props.accountId}"`);
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(props.region ?? "")) fail(`region must be an AWS region such as "us-east-1", got "${props.region}"`);
-
-  const emails = new Set<string>();
-  for (const email of props.alertEmails ?? []) {
-    const problem = emailProblem(email);
-    if (problem) fail(problem);
-    if (emails.has(email.toLowerCase())) fail(`alertEmails: "${email}" is listed twice`);
-    emails.add(email.toLowerCase());
-  }
-
-  const percentile = props.responseTimePercentile ?? DEFAULT_RESPONSE_TIME_PERCENTILE;
-  const percentileError = percentileProblem(percentile);
-  if (percentileError) fail(percentileError);
-
-  const window = props.keyDeletionWindowDays ?? 30;
-  if (!Number.isInteger(window) || window < 7 || window > 30) fail(`keyDeletionWindowDays must be a whole number from 7 to 30, got ${window}`);
-
-  if (props.loadBalancer) {
-    checkIdentifier("loadBalancer.arnSuffix", props.loadBalancer.arnSuffix, /^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/, 'the ALB ARN suffix "app/<name>/<id>" (aws_lb.arn_suffix), not the full ARN');
-    checkIdentifier(
-      "loadBalancer.targetGroupArnSuffix",
-      props.loadBalancer.targetGroupArnSuffix,
-      /^targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
-      'the target group ARN suffix "targetgroup/<name>/<id>" (aws_lb_target_group.arn_suffix), not the full ARN',
-    );
-  }
-
-  const services = props.services ?? [];
-  checkShortNames("services", services);
-  for (const s of services) {
-    checkIdentifier(`services[${s.name}].clusterName`, s.clusterName, /^[A-Za-z0-9_-]{1,255}$/, "an ECS cluster name (not an ARN)");
-    checkIdentifier(`services[${s.name}].serviceName`, s.serviceName, /^[A-Za-z0-9_-]{1,255}$/, "an ECS service name (not an ARN)");
-    if (!Number.isInteger(s.minRunning) || s.minRunning < 0) fail(`services[${s.name}].minRunning must be a whole number of at least 0, got ${s.minRunning}`);
-  }
-
-  if (props.database) {
-    const db = props.database;
-    checkIdentifier("database.clusterIdentifier", db.clusterIdentifier, /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "an Aurora cluster identifier (not an ARN)");
-    if (typeof db.serverless !== "boolean" || typeof db.hasReaders !== "boolean") fail("database.serverless and database.hasReaders are required booleans");
-  }
-
-  if (props.globalDatabase) {
-    const g = props.globalDatabase;
-    checkIdentifier("globalDatabase.clusterIdentifier", g.clusterIdentifier, /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "an Aurora cluster identifier (not an ARN)");
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(g.region ?? "")) fail(`globalDatabase.region must be an AWS region such as "us-west-2", got "${g.region}"`);
-    if (g.region === props.region) fail(`globalDatabase.region is the monitoring's own region (${props.region}); the secondary cluster is in another one`);
-    if (!g.provider) fail("globalDatabase.provider is required (the provider of the secondary's region)");
-  }
-
-  const queues = props.queues ?? [];
-  checkShortNames("queues", queues);
-  const queueName = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
-  for (const q of queues) {
-    checkIdentifier(`queues[${q.name}].queueName`, q.queueName, queueName, "an SQS queue name (not a URL or ARN)");
-    checkIdentifier(`queues[${q.name}].deadLetterQueueName`, q.deadLetterQueueName, queueName, "an SQS queue name (not a URL or ARN)");
-    if (literal(q.queueName) && q.queueName === q.deadLetterQueueName) fail(`queues[${q.name}]: queueName and deadLetterQueueName are the same queue`);
-  }
-
-  const targetGroups = props.targetGroups ?? [];
-  checkShortNames("targetGroups", targetGroups);
-  for (const g of targetGroups) {
-    checkIdentifier(`targetGroups[${g.name}].targetGroupArnSuffix`, g.targetGroupArnSuffix, /^targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, "a target group ARN suffix (targetgroup/<name>/<id>)");
-  }
-
-  const functions = props.functions ?? [];
-  checkShortNames("functions", functions);
-  for (const f of functions) {
-    checkIdentifier(`functions[${f.name}].functionName`, f.functionName, /^[A-Za-z0-9_-]{1,64}$/, "a Lambda function name (not an ARN)");
-  }
-
-  const schedules = props.schedules ?? [];
-  const scheduleNames = new Set<string>();
-  for (const s of schedules) {
-    checkIdentifier("schedules[].name", s.name, /^[0-9A-Za-z_.-]{1,64}$/, "a schedule name (1 to 64 letters, digits, '-', '_', '.')");
-    const group = s.scheduleGroup ?? DEFAULT_SCHEDULE_GROUP;
-    checkIdentifier(`schedules[${s.name}].scheduleGroup`, group, /^[0-9A-Za-z_.-]{1,64}$/, "a schedule group name");
-    const key = `${group}/${s.name}`;
-    if (scheduleNames.has(key)) fail(`schedules: "${s.name}" is listed twice in group "${group}"`);
-    scheduleNames.add(key);
-  }
-
-  const emr = props.emrApplications ?? [];
-  checkShortNames("emrApplications", emr);
-  for (const a of emr) {
-    checkIdentifier(`emrApplications[${a.name}].applicationId`, a.applicationId, /^[0-9a-z]{1,64}$/, "an EMR Serverless application id (not an ARN)");
-    checkIdentifier(`emrApplications[${a.name}].applicationName`, a.applicationName, /^[A-Za-z0-9._/#-]{1,64}$/, "an EMR Serverless application name");
-  }
-
-  const machines = props.stateMachines ?? [];
-  checkShortNames("stateMachines", machines);
-  for (const m of machines) {
-    checkIdentifier(`stateMachines[${m.name}].stateMachineArn`, m.stateMachineArn, /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, "a state machine ARN");
-    checkIdentifier(`stateMachines[${m.name}].ruleName`, m.ruleName, /^[.\-_A-Za-z0-9]{1,64}$/, "an EventBridge rule name (not an ARN)");
-  }
-
-  const vaults = props.backupVaults ?? [];
-  checkShortNames("backupVaults", vaults);
-  for (const v of vaults) {
-    checkIdentifier(`backupVaults[${v.name}].vaultName`, v.vaultName, /^[A-Za-z0-9_-]{2,50}$/, "a backup vault name (not an ARN)");
-  }
 }
 
 /**
@@ -945,68 +679,6 @@ export class PlatformMonitoring extends Construct {
     });
   }
 }
-
-/**
- * The key policy: the account administers the key through IAM; CloudWatch (and, with `budgets`, AWS
- * Budgets) may use it for this topic only.
- */
-export function alertsKeyPolicy(partition: string, accountId: string, topicArn: string, budgets = false): PolicyStatement[] {
-  const budgetStatements: PolicyStatement[] = budgets
-    ? [
-        {
-          Sid: "BudgetsEncryptNotifications",
-          Effect: "Allow",
-          Principal: { Service: "budgets.amazonaws.com" },
-          Action: [...CLOUDWATCH_KEY_ACTIONS],
-          Resource: "*",
-          Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } },
-        },
-      ]
-    : [];
-  return [
-    keyAdministrationStatement(partition, accountId),
-    {
-      Sid: "CloudWatchAlarmsEncryptNotifications",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: [...CLOUDWATCH_KEY_ACTIONS],
-      Resource: "*",
-      Condition: {
-        StringEquals: {
-          "aws:SourceAccount": accountId,
-          "kms:EncryptionContext:aws:sns:topicArn": topicArn,
-        },
-      },
-    },
-    ...budgetStatements,
-  ];
-}
-
-/**
- * The topic policy: CloudWatch alarms of this environment may publish, and only over TLS; with
- * `budgetsPartition`, so may the account's AWS Budgets (the statement AWS documents in "Creating an
- * Amazon SNS topic for budget notifications").
- */
-export function alertsTopicPolicy(topicArn: string, accountId: string, alarmArnPattern: string, budgetsPartition?: string): PolicyStatement[] {
-  return [
-    servicePublishes("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com", topicArn, accountId, alarmArnPattern),
-    ...(budgetsPartition ? [servicePublishes("BudgetsPublish", "budgets.amazonaws.com", topicArn, accountId, `arn:${budgetsPartition}:budgets::${accountId}:*`)] : []),
-    denyWithoutTls("sns:Publish", topicArn),
-  ];
-}
-
-/** An AWS service may publish to the topic on behalf of this account's resources matching `sourceArn` only. */
-function servicePublishes(sid: string, service: string, topicArn: string, accountId: string, sourceArn: string): PolicyStatement {
-  return {
-    Sid: sid,
-    Effect: "Allow",
-    Principal: { Service: service },
-    Action: "sns:Publish",
-    Resource: topicArn,
-    Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": sourceArn } },
-  };
-}
-
 /** Schedules grouped by schedule group, groups and names sorted (metrics exist per group only). */
 export function scheduleGroups(schedules: readonly MonitoredSchedule[]): Array<[string, string[]]> {
   const groups = new Map<string, string[]>();
