@@ -29,8 +29,6 @@ export interface RotationRedeployProps {
   readonly secretArn: string;
   /** Retention of the state machine's execution log group, in days. */
   readonly logRetentionDays: number;
-  /** Services to redeploy; more can be added with {@link RotationRedeploy.addService}. @default none */
-  readonly services?: readonly RedeployedService[];
 }
 
 /**
@@ -160,10 +158,6 @@ export class RotationRedeploy extends Construct {
       arn: this.stateMachine.arn,
       roleArn: ruleRole.arn,
     });
-
-    for (const service of props.services ?? []) {
-      this.addService(service);
-    }
   }
 
   /** Registers a service to redeploy after each rotation. */
