@@ -61,3 +61,25 @@ export const storeConfigSchema = z.discriminatedUnion("kind", [
 
 export type StoreConfig = z.infer<typeof storeConfigSchema>;
 export type StoreKind = StoreConfig["kind"];
+
+/**
+ * CloudWatch metrics every data-store Lambda writes (embedded metric format, in its request log
+ * line), in this namespace with the dimensions `FunctionName` and `Store`:
+ * - `Requests` (Count, 1 per request), `ClientErrors` / `ServerErrors` (Count, 0 or 1: a 4xx / 5xx
+ *   answer; their Average is the error rate), `Latency` (Milliseconds, the whole request);
+ * - `AdapterErrors` (Count, 0 or 1 per request that reached the store's backend: it failed, timed out
+ *   or its circuit was open; 404 and 409 are answers, not errors) and `AdapterLatency` (Milliseconds,
+ *   the time spent in the backend, retries included). Alarm on `AdapterErrors` Average (error rate)
+ *   and `AdapterLatency` p99.
+ */
+export const DATA_API_METRICS_NAMESPACE = "DataApi";
+export const DATA_API_METRICS = {
+  requests: "Requests",
+  clientErrors: "ClientErrors",
+  serverErrors: "ServerErrors",
+  latency: "Latency",
+  adapterErrors: "AdapterErrors",
+  adapterLatency: "AdapterLatency",
+} as const;
+/** The dimension names of every metric above, in this order. */
+export const DATA_API_METRIC_DIMENSIONS = ["FunctionName", "Store"] as const;
