@@ -25,7 +25,7 @@ if (unavailable && !postgresRequired()) {
 
 // Skipped (with the reason in its name) where PostgreSQL is absent; fails there when it is required.
 it.skipIf(unavailable !== undefined && !postgresRequired())(
-  `a PostgreSQL server can be started for the aurora adapter tests${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  `a PostgreSQL server can be started for the aurora adapter tests${unavailable ? ` (absent: ${unavailable})` : ""}`,
   () => {
     expect(unavailable).toBeUndefined();
   },

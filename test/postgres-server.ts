@@ -4,7 +4,7 @@
  * authentication, fsync off. Run as root (CI), the server runs as the `postgres` system user (or
  * `nobody`), since PostgreSQL refuses to run as root.
  *
- * Binaries: `PG_BIN` when set, else the newest `/usr/lib/postgresql/<version>/bin` (Debian's
+ * Binaries: `PG_BIN` when set (only there), else the newest `/usr/lib/postgresql/<version>/bin` (Debian's
  * `postgresql` package), else `initdb`/`pg_ctl` on PATH.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -32,7 +32,11 @@ function onPath(command: string): string | undefined {
 /** The folder holding initdb and pg_ctl, or undefined. */
 export function postgresBinDir(): string | undefined {
   const candidates: string[] = [];
-  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+  // PG_BIN, when set, is the only place looked at (also a way to see the skip: PG_BIN=/nonexistent).
+  if (process.env.PG_BIN) {
+    candidates.push(process.env.PG_BIN);
+    return candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl")));
+  }
   const debian = "/usr/lib/postgresql";
   if (existsSync(debian)) {
     const versions = readdirSync(debian)
