@@ -4,7 +4,13 @@
  * and how each backend answer maps onto the repository's results and errors. The aurora SQL also
  * runs on a real PostgreSQL server in data-api-aurora-postgres.test.ts.
  */
-import { ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
+import {
+  BadRequestException,
+  DatabaseResumingException,
+  DatabaseUnavailableException,
+  ExecuteStatementCommand,
+  RDSDataClient,
+} from "@aws-sdk/client-rds-data";
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -59,6 +65,15 @@ describe("dynamodb adapter", () => {
       ReturnValuesOnConditionCheckFailure: "ALL_OLD",
     });
     await expect(repo.put({ id: "o-1" }, {}, { mode: "create" })).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("numbers beyond 2^53 are written and read as the JSON doubles they are", async () => {
+    const repo = createDynamoRepository(SIMPLE, client);
+    ddb.on(PutItemCommand).resolves({});
+    await repo.put({ id: "big" }, { n: 1e20 }, { mode: "create" });
+    expect(ddb.commandCalls(PutItemCommand)[0].args[0].input.Item?.n).toEqual({ N: "100000000000000000000" });
+    ddb.on(GetItemCommand).resolves({ Item: { orderId: { S: "big" }, n: { N: "100000000000000000000" }, version: { N: "1" } } });
+    expect(await repo.get({ id: "big" })).toEqual({ id: "big", data: { n: 1e20 }, version: "1" });
   });
 
   it("an optimistic update conditions on the version: stale -> conflict, absent -> not found", async () => {
@@ -280,6 +295,17 @@ describe("aurora adapter (Data API requests)", () => {
       sql: sql.nextPage,
       parameters: [{ name: "after", value: { stringValue: "0" } }, { name: "limit", value: { longValue: 3 } }],
     });
+  });
+
+  it("a resuming or unavailable database is a 503 (with Retry-After while resuming); other errors propagate", async () => {
+    const repo = createAuroraRepository(CONFIG, client);
+    rds.on(ExecuteStatementCommand)
+      .rejectsOnce(new DatabaseResumingException({ message: "resuming", $metadata: { httpStatusCode: 400 } }))
+      .rejectsOnce(new DatabaseUnavailableException({ message: "down", $metadata: { httpStatusCode: 504 } }))
+      .rejectsOnce(new BadRequestException({ message: "ERROR: relation does not exist", $metadata: { httpStatusCode: 400 } }));
+    await expect(repo.get({ id: "a" })).rejects.toMatchObject({ name: "UnavailableError", retryAfterSeconds: 15 });
+    await expect(repo.get({ id: "a" })).rejects.toBeInstanceOf(UnavailableError);
+    await expect(repo.get({ id: "a" })).rejects.toBeInstanceOf(BadRequestException);
   });
 
   it("every statement names its parameters; none carries a value", () => {

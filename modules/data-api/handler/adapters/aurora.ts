@@ -9,7 +9,7 @@
 import { ExecuteStatementCommand, type Field, type RDSDataClient, type SqlParameter } from "@aws-sdk/client-rds-data";
 import { z } from "zod";
 import type { StoreConfig } from "../config";
-import { ConflictError, InvalidInputError, NotFoundError } from "../errors";
+import { awsErrorName, ConflictError, InvalidInputError, NotFoundError, UnavailableError } from "../errors";
 import type { DeleteOptions, Item, ItemData, Page, PutMode, QueryRequest, Repository } from "../repository";
 
 export type AuroraStoreConfig = Extract<StoreConfig, { kind: "aurora" }>;
@@ -56,6 +56,9 @@ export function auroraStatements(table: string) {
   } as const;
 }
 
+/** `Retry-After` while a paused cluster resumes. */
+const RESUME_RETRY_SECONDS = 15;
+
 const cursorSchema = z.object({ after: z.string().min(1).max(256) }).strict();
 type AuroraCursor = z.infer<typeof cursorSchema>;
 
@@ -85,15 +88,23 @@ export function createAuroraRepository(config: AuroraStoreConfig, client: Pick<R
   const sql = auroraStatements(config.table);
 
   async function run(statement: string, parameters: SqlParameter[]): Promise<Field[][]> {
-    const output = await client.send(
-      new ExecuteStatementCommand({
-        resourceArn: config.clusterArn,
-        secretArn: config.secretArn,
-        database: config.database,
-        sql: statement,
-        parameters,
-      }),
-    );
+    let output;
+    try {
+      output = await client.send(
+        new ExecuteStatementCommand({
+          resourceArn: config.clusterArn,
+          secretArn: config.secretArn,
+          database: config.database,
+          sql: statement,
+          parameters,
+        }),
+      );
+    } catch (error) {
+      // A Serverless v2 cluster paused at 0 ACUs answers this while it resumes (seconds).
+      if (awsErrorName(error) === "DatabaseResumingException") throw new UnavailableError("the database is resuming", RESUME_RETRY_SECONDS);
+      if (awsErrorName(error) === "DatabaseUnavailableException") throw new UnavailableError("the database is unavailable");
+      throw error;
+    }
     return output.records ?? [];
   }
 

@@ -31,6 +31,13 @@ export const VERSION_ATTRIBUTE = "version";
 /** How often an unconditional replace re-reads and retries when a concurrent write wins. */
 const REPLACE_ATTEMPTS = 3;
 
+/**
+ * JSON numbers are doubles: the request's number is stored as given and read back as a double, even
+ * beyond 2^53 (where util-dynamodb would otherwise refuse to write or read it).
+ */
+const MARSHALL = { removeUndefinedValues: true, allowImpreciseNumbers: true } as const;
+const UNMARSHALL = { wrapNumbers: (value: string) => Number(value) };
+
 type KeyType = "S" | "N";
 interface Condition {
   readonly expression: string;
@@ -69,7 +76,7 @@ export function createDynamoRepository(config: DynamoStoreConfig, client: Pick<D
   }
 
   function toItem(attributes: Record<string, AttributeValue>): Item {
-    const { [pk.name]: id, [VERSION_ATTRIBUTE]: version, ...rest } = unmarshall(attributes);
+    const { [pk.name]: id, [VERSION_ATTRIBUTE]: version, ...rest } = unmarshall(attributes, UNMARSHALL);
     const data: ItemData = { ...rest };
     let sort: string | undefined;
     if (sk) {
@@ -87,7 +94,7 @@ export function createDynamoRepository(config: DynamoStoreConfig, client: Pick<D
   }
 
   async function conditionalPut(key: Record<string, AttributeValue>, data: ItemData, version: number, condition: Condition) {
-    const item = { ...marshall(data, { removeUndefinedValues: true, convertClassInstanceToMap: false }), ...key, [VERSION_ATTRIBUTE]: { N: String(version) } };
+    const item = { ...marshall(data, MARSHALL), ...key, [VERSION_ATTRIBUTE]: { N: String(version) } };
     try {
       await client.send(
         new PutItemCommand({
@@ -225,7 +232,7 @@ export function createDynamoRepository(config: DynamoStoreConfig, client: Pick<D
       }
       const items = (output.Items ?? []).map(toItem);
       const last = output.LastEvaluatedKey;
-      return last ? { items, cursor: unmarshall(last) as Cursor } : { items };
+      return last ? { items, cursor: unmarshall(last, UNMARSHALL) as Cursor } : { items };
     },
   };
 }
