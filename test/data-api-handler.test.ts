@@ -225,6 +225,8 @@ describe("HTTP contract", () => {
     const { api } = setup();
     expect((await api(event("GET", "/orders/other"))).statusCode).toBe(404);
     expect((await api(event("GET", "/invoices/items"))).statusCode).toBe(404);
+    // A stage name or an API mapping before the store is passed over.
+    expect((await api(event("GET", "/v1/orders/items"))).statusCode).toBe(200);
     expect((await api(event("GET", "/orders/items/a/b"))).statusCode).toBe(404);
     const put = await api(event("PUT", "/orders/items"));
     expect(put.statusCode).toBe(405);

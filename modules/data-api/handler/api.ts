@@ -108,7 +108,9 @@ function pathSegments(event: APIGatewayProxyEventV2, store: string): string[] | 
   } catch {
     throw new InvalidInputError([{ path: "path", message: "is not validly percent-encoded" }]);
   }
-  return segments[0] === store ? segments.slice(1) : undefined;
+  // `/<store>/...` on the `$default` stage; a named stage or a custom domain's mapping may come first.
+  const at = segments.indexOf(store);
+  return at >= 0 ? segments.slice(at + 1) : undefined;
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string>): APIGatewayProxyStructuredResultV2 => ({
