@@ -49,7 +49,7 @@ describe.skipIf(unavailable !== undefined)("aurora adapter on a real PostgreSQL 
   const repo = createAuroraRepository(CONFIG, client);
 
   beforeAll(async () => {
-    server = startPostgres();
+    server = await startPostgres();
     pg = new Client({ host: server.host, port: server.port, user: server.user, database: server.database, types: TEXT_TYPES });
     await pg.connect();
     await pg.query(AURORA_TABLE_DDL);
@@ -57,7 +57,7 @@ describe.skipIf(unavailable !== undefined)("aurora adapter on a real PostgreSQL 
   afterAll(async () => {
     rds.restore();
     await pg?.end();
-    server?.stop();
+    await server?.stop();
   });
   beforeEach(async () => {
     rds.reset();

@@ -7,7 +7,8 @@
  * Binaries: `PG_BIN` when set (only there), else the newest `/usr/lib/postgresql/<version>/bin` (Debian's
  * `postgresql` package), else `initdb`/`pg_ctl` on PATH.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,7 @@ export interface PostgresServer {
   readonly port: number;
   readonly user: string;
   readonly database: string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 const PORT = 5432;
@@ -70,8 +71,10 @@ function serverUser(): { name: string; uid: number; gid: number } | undefined {
   return undefined;
 }
 
-/** Starts a server; `stop()` ends it and removes its folder. */
-export function startPostgres(): PostgresServer {
+const execFileAsync = promisify(execFile);
+
+/** Starts a server (without blocking the test worker); `stop()` ends it and removes its folder. */
+export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error(postgresUnavailableReason());
   const root = mkdtempSync(join(tmpdir(), "pg-"));
@@ -80,14 +83,14 @@ export function startPostgres(): PostgresServer {
   const user = asRoot ? serverUser() : undefined;
   if (asRoot && !user) throw new Error(postgresUnavailableReason());
   if (user) chownSync(root, user.uid, user.gid);
-  const run = (tool: string, args: string[]) => {
+  const run = async (tool: string, args: string[]) => {
     const command = join(bin, tool);
     const [file, argv] = user ? ["runuser", ["-u", user.name, "--", command, ...args]] : [command, args];
-    execFileSync(file, argv, { stdio: "pipe", cwd: root, env: { ...process.env, LC_ALL: "C" } });
+    await execFileAsync(file, argv, { cwd: root, env: { ...process.env, LC_ALL: "C" } });
   };
   try {
-    run("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
-    run("pg_ctl", [
+    await run("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+    await run("pg_ctl", [
       "-D",
       data,
       "-l",
@@ -108,9 +111,9 @@ export function startPostgres(): PostgresServer {
     port: PORT,
     user: "postgres",
     database: "postgres",
-    stop() {
+    async stop() {
       try {
-        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+        await run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
