@@ -138,7 +138,7 @@ export function createApiHandler({ store, repository, write = consoleWriter, now
     const adapter: { called: boolean; ms: number; failed: boolean } = { called: false, ms: 0, failed: false };
 
     /** Times a repository call; a failure other than a 400/404/409 answer counts as an adapter error. */
-    async function store_<T>(call: () => Promise<T>): Promise<T> {
+    async function callStore<T>(call: () => Promise<T>): Promise<T> {
       adapter.called = true;
       const t0 = now();
       try {
@@ -161,7 +161,7 @@ export function createApiHandler({ store, repository, write = consoleWriter, now
         if (method === "GET") {
           const query = parse(querySchema, event.queryStringParameters ?? {}, "query");
           const cursor = query.next !== undefined ? decodePageToken(query.next, store.name, repository.cursorSchema, query.partition) : undefined;
-          const page = await store_(() =>
+          const page = await callStore(() =>
             repository.query({ limit: query.limit ?? DEFAULT_PAGE_SIZE, ...(cursor !== undefined && { cursor }), ...(query.partition !== undefined && { partition: query.partition }) }),
           );
           const next = page.cursor !== undefined ? encodePageToken(store.name, page.cursor, query.partition) : undefined;
@@ -170,7 +170,7 @@ export function createApiHandler({ store, repository, write = consoleWriter, now
         if (method === "POST") {
           const body = parse(createBodySchema, readBody(event), "body");
           const key: ItemKey = { id: body.id, ...(body.sort !== undefined && { sort: body.sort }) };
-          const item = await store_(() => repository.put(key, body.data, { mode: "create" }));
+          const item = await callStore(() => repository.put(key, body.data, { mode: "create" }));
           return json(201, item, { ...etag(item), location: itemPath(key) });
         }
         throw new MethodNotAllowedError(["GET", "POST"]);
@@ -189,17 +189,17 @@ export function createApiHandler({ store, repository, write = consoleWriter, now
       const expectedVersion = ifMatchHeader !== undefined ? parse(ifMatchSchema, ifMatchHeader, "header.if-match") : undefined;
       switch (method) {
         case "GET": {
-          const item = await store_(() => repository.get(key));
+          const item = await callStore(() => repository.get(key));
           if (!item) throw new NotFoundError();
           return json(200, item, etag(item));
         }
         case "PUT": {
           const body = parse(replaceBodySchema, readBody(event), "body");
-          const item = await store_(() => repository.put(key, body.data, { mode: "replace", ...(expectedVersion !== undefined && { expectedVersion }) }));
+          const item = await callStore(() => repository.put(key, body.data, { mode: "replace", ...(expectedVersion !== undefined && { expectedVersion }) }));
           return json(200, item, etag(item));
         }
         case "DELETE":
-          await store_(() => repository.delete(key, expectedVersion !== undefined ? { expectedVersion } : {}));
+          await callStore(() => repository.delete(key, expectedVersion !== undefined ? { expectedVersion } : {}));
           return { statusCode: 204, headers: { "cache-control": "no-store" } };
         default:
           throw new MethodNotAllowedError(["GET", "PUT", "DELETE"]);
