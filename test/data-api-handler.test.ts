@@ -311,6 +311,11 @@ describe("request log and metrics", () => {
     }
     // A 404 is an answer of the store, not an adapter error.
     expect(notFound).toMatchObject({ Requests: 1, ClientErrors: 1, ServerErrors: 0, AdapterErrors: 0, AdapterLatency: 5 });
+    // A conflict the store answers is not an adapter error either.
+    repo.fail = undefined;
+    await api(event("POST", "/orders/items", { body: JSON.stringify({ id: "c", data: {} }) }));
+    await api(event("POST", "/orders/items", { body: JSON.stringify({ id: "c", data: {} }) }));
+    expect(JSON.parse(lines[4])).toMatchObject({ status: 409, ClientErrors: 1, AdapterErrors: 0 });
     // Refused before reaching the store: no adapter metrics.
     expect(invalid.AdapterErrors).toBeUndefined();
     expect(invalid._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(["Requests", "ClientErrors", "ServerErrors", "Latency"]);
