@@ -8,6 +8,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, regionalServicePrincipal, serviceTrustPolicy, type PolicyStatement } from "../../src/lib/iam";
@@ -51,8 +52,12 @@ interface StoreBase {
 export interface AuroraDataStore extends StoreBase {
   readonly kind: "aurora";
   readonly clusterArn: string;
-  /** Secrets Manager secret (username and password) the Data API signs in with. */
-  readonly secretArn: string;
+  /**
+   * Secrets Manager secret (username and password) the Data API signs in with.
+   * @default a new empty secret of the store's own (`<project>-<env>-data-api-<store>-db`), its value put
+   * out of band: a database role that may use only this table
+   */
+  readonly secretArn?: string;
   /** Customer-managed key of that secret. @default none (AWS-managed key: no grant needed) */
   readonly secretKmsKeyArn?: string;
   readonly database: string;
@@ -119,6 +124,8 @@ export interface DataApiProps {
 /** One built store: its function, role, log group and route. */
 export interface DataApiStore {
   readonly spec: DataStore;
+  /** The store's own database secret (aurora stores without `secretArn`). @default none */
+  readonly databaseSecret?: SecretsmanagerSecret;
   readonly config: StoreConfig;
   readonly function: LambdaFunction;
   readonly role: IamRole;
@@ -227,7 +234,16 @@ export class DataApi extends Construct {
     const code = new TerraformAsset(this, "function-code", { path: bundle.packagePath, type: AssetType.FILE, assetHash: bundle.sha256 });
 
     const built = new Map<string, DataApiStore>();
-    for (const spec of props.stores) {
+    for (const given of props.stores) {
+      let spec = given;
+      let databaseSecret: SecretsmanagerSecret | undefined;
+      if (given.kind === "aurora" && given.secretArn === undefined) {
+        databaseSecret = new SecretsmanagerSecret(this, `${given.name}-database-secret`, {
+          name: physicalName(naming, `data-api-${given.name}-db`, { maxLength: NAME_LIMITS.secretsManagerSecret }),
+          description: `Database credentials ({"username","password"}) of the ${given.name} data-API store: a role that may use only table ${given.table}; put out of band`,
+        });
+        spec = { ...given, secretArn: databaseSecret.arn };
+      }
       const functionName = physicalName(naming, `data-api-${spec.name}`, { maxLength: NAME_LIMITS.lambdaFunction });
       const logGroup = new CloudwatchLogGroup(this, `${spec.name}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: retention });
       const role = new IamRole(this, `${spec.name}-role`, {
@@ -289,7 +305,7 @@ export class DataApi extends Construct {
         sourceArn: `${this.api.executionArn}/*/*/${spec.name}/*`,
         sourceAccount: accountId,
       });
-      built.set(spec.name, { spec, config, function: fn, role, logGroup, route, functionName: fn.functionName });
+      built.set(spec.name, { spec, databaseSecret, config, function: fn, role, logGroup, route, functionName: fn.functionName });
     }
     this.stores = built;
 
@@ -320,6 +336,7 @@ export class DataApi extends Construct {
 export function storeConfig(spec: DataStore): StoreConfig {
   switch (spec.kind) {
     case "aurora":
+      if (!spec.secretArn) fail(`store ${spec.name}: no database secret`);
       return { kind: "aurora", name: spec.name, clusterArn: spec.clusterArn, secretArn: spec.secretArn, database: spec.database, table: spec.table };
     case "dynamodb":
       return { kind: "dynamodb", name: spec.name, tableName: spec.tableName, partitionKey: spec.partitionKey, ...(spec.sortKey ? { sortKey: spec.sortKey } : {}) };
@@ -345,7 +362,7 @@ export function storeStatements(spec: DataStore, region: string): PolicyStatemen
     case "aurora":
       return [
         { Sid: "RunStatementsOnTheCluster", Effect: "Allow", Action: [...AURORA_STORE_ACTIONS], Resource: spec.clusterArn },
-        { Sid: "ReadTheDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: spec.secretArn },
+        { Sid: "ReadTheDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: spec.secretArn ?? fail(`store ${spec.name}: no database secret`) },
         ...decrypt("DecryptTheDatabaseSecret", spec.secretKmsKeyArn, "secretsmanager", ["kms:Decrypt"]),
       ];
     case "dynamodb":

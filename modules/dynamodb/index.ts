@@ -257,6 +257,14 @@ export class DynamoTable extends Construct {
   }
 
   /**
+   * Names `roleArn` in the key policy's statement for the table's users (through DynamoDB only), for a
+   * role whose own policy grants it use of the key. Nothing without a customer-managed key.
+   */
+  allowKeyUse(roleArn: string): void {
+    if (this.kmsKey && !this.keyUsers.includes(roleArn)) this.keyUsers.push(roleArn);
+  }
+
+  /**
    * The statements that give a principal `access` to the table: exactly the item actions of that
    * level on the table, `Query` and `Scan` on its indexes, and, with a customer-managed key, use of
    * the key through DynamoDB. Also adds `roleArn` to the key policy. Attach the statements to that role.
@@ -267,7 +275,7 @@ export class DynamoTable extends Construct {
     const statements: PolicyStatement[] = [{ Sid: `${access === "read" ? "Read" : "ReadWrite"}${sid}`, Effect: "Allow", Action: actions, Resource: this.tableArn }];
     if (this.indexArns) statements.push({ Sid: `QueryIndexesOf${sid}`, Effect: "Allow", Action: [...INDEX_ACTIONS], Resource: this.indexArns });
     if (this.kmsKey) {
-      if (!this.keyUsers.includes(roleArn)) this.keyUsers.push(roleArn);
+      this.allowKeyUse(roleArn);
       statements.push({
         Sid: `UseKeyOf${sid}`,
         Effect: "Allow",

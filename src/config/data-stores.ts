@@ -291,7 +291,13 @@ export function checkDataStores(env: DataStoresEnvironment, ctx: RefinementCtx):
   if (env.dataApi) {
     env.dataApi.stores.forEach((s, i) => {
       const path = ["dataApi", "stores", i];
-      if (s.kind === "dynamodb" && !tableNames.includes(s.table)) issue([...path, "table"], `"${s.table}" is not in tables (${tableNames.join(", ") || "none"})`);
+      if (s.kind === "dynamodb") {
+        const table = env.tables.find((t) => t.name === s.table);
+        if (!table) issue([...path, "table"], `"${s.table}" is not in tables (${tableNames.join(", ") || "none"})`);
+        else if ([table.partitionKey, table.sortKey].some((k) => k !== undefined && table.attributes[k] === "B")) {
+          issue([...path, "table"], `"${s.table}" has a binary key; the data API serves string and number keys`);
+        }
+      }
       if (s.kind === "http" && !serviceNames.includes(s.service)) issue([...path, "service"], `"${s.service}" is not in externalServices (${serviceNames.join(", ") || "none"})`);
       if (s.kind === "aurora") {
         if (!dataApiSupportsEngine(env.database.engineVersion)) {

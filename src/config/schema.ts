@@ -192,7 +192,7 @@ export const RESERVED_COMPONENT_NAMES = [
   "waf",
 ];
 /** Prefixes the platform's own components use (`worker-<name>`, `task-<name>`, ...). */
-const RESERVED_COMPONENT_PREFIXES = ["worker-", "task-", "scheduled-", "database-", "migrate-"];
+const RESERVED_COMPONENT_PREFIXES = ["worker-", "task-", "scheduled-", "database-", "migrate-", "table-", "data-api-", "external-"];
 /** Suffixes of what the platform derives from a service's name (`<name>-task`, `<name>-capacity`, ...). */
 const RESERVED_COMPONENT_SUFFIXES = ["-task", "-capacity", "-instance", "-exec"];
 
