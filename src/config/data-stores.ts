@@ -97,8 +97,9 @@ export const tableSchema = z
       if (indexNames.has(gsi.name)) issue(["globalSecondaryIndexes", i, "name"], `duplicate index name "${gsi.name}"`);
       indexNames.add(gsi.name);
     });
-    // DynamoDB refuses attribute definitions no key uses.
-    for (const attribute of declared) {
+    // DynamoDB refuses attribute definitions no key uses (reported once the keys name declared attributes).
+    const undeclared = [...used].some((a) => !declared.includes(a));
+    for (const attribute of undeclared ? [] : declared) {
       if (!used.has(attribute)) issue(["attributes", attribute], "is used by no key of the table or its indexes (DynamoDB declares key attributes only)");
     }
     if (t.ttlAttribute !== undefined && (t.ttlAttribute === t.partitionKey || t.ttlAttribute === t.sortKey)) {
