@@ -59,6 +59,8 @@ export class OperationsTier {
         retentionDays: ops.backupRetentionDays,
         copyTo,
       });
+      // A table with a customer-managed key: its policy names AWS Backup's role too (backups are encrypted with the table's key).
+      for (const table of props.tables?.tables.values() ?? []) table.allowKeyUse(this.backup.roleArn);
       // Registered before the monitoring is built from the registry.
       ctx.monitoring.addBackupVault(OWNER, { name: "plan", vaultName: this.backup.vaultName, copiesToOtherRegion: copyTo !== undefined });
     }

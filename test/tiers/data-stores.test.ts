@@ -127,11 +127,15 @@ describe("DataApiTier", () => {
     expect(configs["acme-dev-data-api-payments"]).toMatchObject({ kind: "http", baseUrl: "https://api.payments.example.com/v1", timeoutMs: 3000 });
   });
 
-  it("adds the store's role to a customer-managed table key's policy", () => {
+  it("names the store's role, the granted services and AWS Backup in a customer-managed table key's policy", () => {
     const json = dataStores({ environment: "prod" }).synth();
     const key = Object.values(resourcesOf(json, "aws_kms_key")).find((k) => String(k.description).includes("acme-prod-carts"))!;
     const users = JSON.parse(key.policy).Statement.find((s: any) => s.Sid === "AllowGrantedRolesThroughDynamoDb");
-    expect(users.Principal.AWS).toEqual([ref("aws_iam_role", roleId(json, "acme-prod-data-api-carts"), "arn"), ref("aws_iam_role", roleId(json, "acme-prod-web-task"), "arn")]);
+    expect(users.Principal.AWS).toEqual(
+      ["acme-prod-data-api-carts", "acme-prod-web-task", "acme-prod-backup"].map((name) => ref("aws_iam_role", roleId(json, name), "arn")),
+    );
+    // The sessions table uses DynamoDB's own key: no key of its own.
+    expect(Object.values(resourcesOf(json, "aws_kms_key")).some((k) => String(k.description).includes("acme-prod-sessions"))).toBe(false);
   });
 
   it("registers the API and each store's function; http stores also on error rate and latency", () => {
