@@ -10,9 +10,9 @@ import { OperationsTier } from "../../src/tiers/operations";
 import { ServicesTier } from "../../src/tiers/services";
 import { TablesTier } from "../../src/tiers/tables";
 import { decide } from "../iam-model";
-import { ref, resolved, resourcesOf, testContext, type SynthJson } from "../helpers";
+import { FIXTURE_DATA_API_HANDLER, ref, resolved, resourcesOf, testContext, type SynthJson } from "../helpers";
 
-const FIXTURE_HANDLER = "test/fixtures/data-api-handler.ts";
+const FIXTURE_HANDLER = FIXTURE_DATA_API_HANDLER;
 
 /** The tiers of one repository environment up to the services and the operations, as the workspace composes them. */
 function dataStores(options: Parameters<typeof testContext>[0] = {}) {
