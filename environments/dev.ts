@@ -46,6 +46,14 @@ export const dev: EnvironmentInput = {
       public: { priority: 100, pathPatterns: ["/*"] },
       sendsTo: ["default"],
       healthCheck: { path: "/health" },
+      // Sessions read-write and carts read-only (task role, table and indexes); the two external
+      // services' URLs and keys; the data API (DATA_API_URL, SigV4 with the task role).
+      tables: [
+        { table: "sessions", access: "read-write" },
+        { table: "carts", access: "read" },
+      ],
+      externalServices: ["payments", "notifications"],
+      dataApi: true,
       // Spot only: interruptions are acceptable in dev.
       capacity: { onDemandBase: 0, onDemandWeight: 0, spotWeight: 1 },
       enableExecuteCommand: true,
@@ -83,6 +91,40 @@ export const dev: EnvironmentInput = {
       enabled: false,
     },
   ],
+  // Seed 002: the non-relational store beside PostgreSQL (README "DynamoDB tables").
+  tables: [
+    {
+      name: "sessions",
+      attributes: { sessionId: "S" },
+      partitionKey: "sessionId",
+      ttlAttribute: "expiresAt",
+    },
+    {
+      name: "carts",
+      attributes: { customerId: "S", cartId: "S", status: "S", updatedAt: "N" },
+      partitionKey: "customerId",
+      sortKey: "cartId",
+      globalSecondaryIndexes: [{ name: "by-status", partitionKey: "status", sortKey: "updatedAt" }],
+      ttlAttribute: "expiresAt",
+      stream: "NEW_AND_OLD_IMAGES",
+    },
+  ],
+  // Seed 002: the two external microservices (placeholder URLs); put each API key with
+  // `aws secretsmanager put-secret-value` (README "External services").
+  externalServices: [
+    { name: "payments", baseUrl: "https://api.payments.example.com/v1", timeoutMs: 3000, apiKey: true },
+    { name: "notifications", baseUrl: "https://api.notifications.example.com", timeoutMs: 5000, apiKey: true, apiKeyHeader: "authorization" },
+  ],
+  // Seed 000: one HTTP API, one Lambda per data store, all behind one repository interface (README "Data API").
+  dataApi: {
+    throttling: { rateLimit: 20, burstLimit: 40 },
+    stores: [
+      { name: "customers", kind: "aurora", table: "customers" },
+      { name: "carts", kind: "dynamodb", table: "carts" },
+      { name: "documents", kind: "s3", prefix: "documents" },
+      { name: "payments", kind: "http", service: "payments", throttling: { rateLimit: 5, burstLimit: 10 } },
+    ],
+  },
   dataPipeline: {
     prefixes: ["incoming/"],
     suffixes: [".csv", ".json"],

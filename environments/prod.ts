@@ -51,6 +51,14 @@ export const prod: EnvironmentInput = {
       calls: ["api"],
       sendsTo: ["default"],
       healthCheck: { path: "/health", matcher: "200", healthyThreshold: 3, unhealthyThreshold: 3 },
+      // Sessions read-write and carts read-only (task role, table and indexes); the two external
+      // services' URLs and keys; the data API (DATA_API_URL, SigV4 with the task role).
+      tables: [
+        { table: "sessions", access: "read-write" },
+        { table: "carts", access: "read" },
+      ],
+      externalServices: ["payments", "notifications"],
+      dataApi: true,
       // Two tasks always on on-demand Fargate, the rest split 1:3 with Spot.
       capacity: { onDemandBase: 2, onDemandWeight: 1, spotWeight: 3 },
       memoryTargetPercent: 80,
@@ -120,6 +128,44 @@ export const prod: EnvironmentInput = {
       schedule: "rate(6 hours)",
     },
   ],
+  // Seed 002: the non-relational store beside PostgreSQL (README "DynamoDB tables").
+  tables: [
+    {
+      name: "sessions",
+      attributes: { sessionId: "S" },
+      partitionKey: "sessionId",
+      ttlAttribute: "expiresAt",
+    },
+    {
+      name: "carts",
+      attributes: { customerId: "S", cartId: "S", status: "S", updatedAt: "N" },
+      partitionKey: "customerId",
+      sortKey: "cartId",
+      globalSecondaryIndexes: [{ name: "by-status", partitionKey: "status", sortKey: "updatedAt" }],
+      ttlAttribute: "expiresAt",
+      stream: "NEW_AND_OLD_IMAGES",
+      // Steady traffic: provisioned capacity, target tracking at 70 % between these bounds.
+      billing: { mode: "provisioned", read: { min: 5, max: 200 }, write: { min: 5, max: 100 }, targetUtilizationPercent: 70 },
+      // A key of its own: only the roles granted the table may use it, through DynamoDB.
+      encryption: "customer-managed",
+    },
+  ],
+  // Seed 002: the two external microservices (placeholder URLs); put each API key with
+  // `aws secretsmanager put-secret-value` (README "External services").
+  externalServices: [
+    { name: "payments", baseUrl: "https://api.payments.example.com/v1", timeoutMs: 3000, apiKey: true },
+    { name: "notifications", baseUrl: "https://api.notifications.example.com", timeoutMs: 5000, apiKey: true, apiKeyHeader: "authorization" },
+  ],
+  // Seed 000: one HTTP API, one Lambda per data store, all behind one repository interface (README "Data API").
+  dataApi: {
+    throttling: { rateLimit: 200, burstLimit: 400 },
+    stores: [
+      { name: "customers", kind: "aurora", table: "customers" },
+      { name: "carts", kind: "dynamodb", table: "carts", reservedConcurrency: 20 },
+      { name: "documents", kind: "s3", prefix: "documents" },
+      { name: "payments", kind: "http", service: "payments", throttling: { rateLimit: 50, burstLimit: 100 } },
+    ],
+  },
   dataPipeline: {
     prefixes: ["incoming/"],
     suffixes: [".csv", ".json", ".csv.gz"],

@@ -26,6 +26,8 @@ describe("access and disasterRecovery config", () => {
     ["a global database on an engine version it does not support", "prod", (e: any) => Object.assign(e, {
       database: { ...e.database, engineVersion: "15.1", passwordSource: "ssm" },
       dataPipeline: { ...e.dataPipeline, enabled: false },
+      // The RDS Data API needs 15.3 on that major: no aurora store here.
+      dataApi: { ...e.dataApi, stores: e.dataApi.stores.filter((s: any) => s.kind !== "aurora") },
       disasterRecovery: { region: "us-west-2", mode: "global-database", secondaryCidr: "10.30.0.0/16", secondaryAvailabilityZones: ["usw2-az1", "usw2-az2"] },
     }), 'environments/prod.ts: disasterRecovery.mode: "global-database": Aurora Global Database needs Aurora PostgreSQL 15.2 or later (engineVersion is 15.1)'],
     ["a global database with RDS-managed passwords", "prod", (e: any) => (e.disasterRecovery = { region: "us-west-2", mode: "global-database", secondaryCidr: "10.30.0.0/16", secondaryAvailabilityZones: ["usw2-az1", "usw2-az2"] }),

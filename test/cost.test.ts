@@ -96,16 +96,18 @@ describe("estimates read the stacks", () => {
     expect(e.items.some((i) => i.type === "aws_rds_cluster" && i.priceId === "secrets.secret")).toBe(true);
   });
 
-  it("stores recovery points in the DR vault the plan copies to, buckets at the S3 backup rate", () => {
+  it("stores recovery points in the DR vault the plan copies to, buckets at the S3 backup rate, tables at their size", () => {
     const vaults = items("prod", "aws_backup_vault");
     const dr = vaults.filter((i) => i.address.includes("backup-dr"));
+    // The cluster, the two pipeline buckets and the data API's documents bucket at 40 GB each; two tables at 1 GB each.
     expect(dr.map((i) => [i.priceId, i.quantity])).toEqual([
       ["backup.aurora.gb", 40],
-      ["backup.s3.gb", 80],
+      ["backup.s3.gb", 120],
+      ["backup.dynamodb.gb", 2],
     ]);
     const primary = vaults.filter((i) => !i.address.includes("backup-dr"));
-    expect(primary.find((i) => i.priceId === "backup.s3.gb")?.quantity).toBe(80);
-    expect(primary.find((i) => i.priceId === "backup.copy.gb")?.quantity).toBe(120);
+    expect(primary.find((i) => i.priceId === "backup.s3.gb")?.quantity).toBe(120);
+    expect(primary.find((i) => i.priceId === "backup.copy.gb")?.quantity).toBe(162);
   });
 
   it("gives dead-letter queues their own, smaller request assumption", () => {

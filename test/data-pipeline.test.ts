@@ -23,7 +23,7 @@ import {
   notificationFilters,
   type DataPipelineProps,
 } from "../modules/data-pipeline";
-import { zipFiles } from "../modules/data-pipeline/zip";
+import { zipFiles } from "../src/lib/zip";
 import { buildStartJobRunInput, loadConfig } from "../modules/data-pipeline/handler";
 import { TEST_ACCOUNT, logicalIdOf, onlyResource, ref, resourcesOf, synthConstruct, testNaming, type SynthJson } from "./helpers";
 

@@ -29,13 +29,17 @@ describe("disaster recovery (prod, backup-copy)", () => {
     expect(rule.copy_action).toEqual([{ destination_vault_arn: ref("aws_backup_vault", drVault, "arn"), lifecycle: { delete_after: 35 } }]);
   });
 
-  it("selects the database and the pipeline buckets, with AWS Backup's S3 policies on the role", () => {
+  it("selects the database, the tables and the buckets (pipeline, data API documents), with AWS Backup's S3 policies on the role", () => {
     const selection = onlyResource(prod, "aws_backup_selection");
     const bucket = (name: string) => ref("aws_s3_bucket", logicalIdOf(prod, "aws_s3_bucket", (b) => b.bucket === name), "arn");
+    const table = (name: string) => ref("aws_dynamodb_table", logicalIdOf(prod, "aws_dynamodb_table", (t) => t.name === name), "arn");
     expect(selection.resources).toEqual([
       ref("aws_rds_cluster", logicalIdOf(prod, "aws_rds_cluster", () => true), "arn"),
+      table("acme-prod-sessions"),
+      table("acme-prod-carts"),
       bucket("acme-prod-ingest-landing-444455556666"),
       bucket("acme-prod-ingest-artifacts-444455556666"),
+      bucket("acme-prod-data-api-444455556666"),
     ]);
     const policies = Object.values(resourcesOf(prod, "aws_iam_role_policy_attachment")).map((a) => a.policy_arn);
     expect(policies).toEqual(expect.arrayContaining(["arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore"]));

@@ -7,7 +7,10 @@ import type { NameContext } from "../src/lib/naming";
 import { ComputeTier } from "../src/tiers/compute";
 import { tierContext, type TierContext } from "../src/tiers/context";
 import { DatabaseTier } from "../src/tiers/database";
+import { DataApiTier } from "../src/tiers/data-api";
 import { EdgeTier } from "../src/tiers/edge";
+import { ExternalServicesTier } from "../src/tiers/external-services";
+import { TablesTier } from "../src/tiers/tables";
 import { NetworkTier } from "../src/tiers/network";
 
 /** Parsed `cdk.tf.json` of one stack. */
@@ -95,6 +98,17 @@ export function foundationTiers(ctx: TierContext, config: EnvironmentConfig) {
   const compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database });
   const edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network });
   return { network, database, compute, edge };
+}
+
+/** The data API handler the tests bundle: a stand-in reading `STORE_CONFIG` as the real one does. */
+export const FIXTURE_DATA_API_HANDLER = "test/fixtures/data-api-handler.ts";
+
+/** The data-store tiers the services build on (tables, external services, the data API with the stand-in handler). */
+export function dataStoreTiers(ctx: TierContext, config: EnvironmentConfig, database: DatabaseTier) {
+  const tables = new TablesTier(ctx, { tables: config.tables });
+  const externalServices = new ExternalServicesTier(ctx, { externalServices: config.externalServices });
+  const dataApi = config.dataApi ? new DataApiTier(ctx, { dataApi: config.dataApi, database, tables, externalServices, handlerEntry: FIXTURE_DATA_API_HANDLER }) : undefined;
+  return { tables, externalServices, dataApi };
 }
 
 /** The security group id reference of the group with this physical name. */

@@ -72,10 +72,15 @@ describe("web tasks get the database through ECS secrets, never plain environmen
     const secret = `\${aws_rds_cluster.${cluster}.master_user_secret[0].secret_arn}`;
     for (const family of [`acme-${name}-web`, `acme-${name}-migrate`]) {
       const container = containerOf(json, family);
-      expect(container.secrets).toEqual([
+      // Besides the database credentials, web gets the API keys of the external services it calls (the migrate task none).
+      const database = container.secrets.filter((x: { name: string }) => x.name.startsWith("DB_"));
+      expect(database).toEqual([
         { name: "DB_PASSWORD", valueFrom: `${secret}:password::` },
         { name: "DB_USERNAME", valueFrom: `${secret}:username::` },
       ]);
+      expect(container.secrets.filter((x: { name: string }) => !x.name.startsWith("DB_")).map((x: { name: string }) => x.name)).toEqual(
+        family.endsWith("-web") ? ["EXTERNAL_NOTIFICATIONS_API_KEY", "EXTERNAL_PAYMENTS_API_KEY"] : [],
+      );
       const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
       expect(env.DB_HOST).toBe(ref("aws_rds_cluster", cluster, "endpoint"));
       expect(env).not.toHaveProperty("DB_PASSWORD");
@@ -193,7 +198,7 @@ describe("dev and prod differ as configured", () => {
     });
     const parameter = Object.keys(resourcesOf(ssm, "aws_ssm_parameter"))[0];
     const arn = ref("aws_ssm_parameter", parameter, "arn");
-    expect(containerOf(ssm, "acme-dev-web").secrets).toEqual([{ name: "DB_PASSWORD", valueFrom: arn }]);
+    expect(containerOf(ssm, "acme-dev-web").secrets.filter((x: { name: string }) => x.name.startsWith("DB_"))).toEqual([{ name: "DB_PASSWORD", valueFrom: arn }]);
     const execPolicy = Object.values(resourcesOf(ssm, "aws_iam_role_policy")).find(
       (p) => p.name === "task-execution" && JSON.stringify(p.policy).includes("ssm:GetParameters"),
     )!;
@@ -256,7 +261,7 @@ describe("data pipeline wiring", () => {
   ] as const)("%s: the Spark jobs reach the database and read its managed secret", (name, json) => {
     const cluster = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
     const secret = `\${aws_rds_cluster.${cluster}.master_user_secret[0].secret_arn}`;
-    const fn = onlyResource(json, "aws_lambda_function");
+    const fn = Object.values(resourcesOf(json, "aws_lambda_function")).find((f) => f.function_name === `acme-${name}-ingest`)!;
     expect(fn.environment.variables).toMatchObject({
       DB_HOST: ref("aws_rds_cluster", cluster, "endpoint"),
       DB_SECRET_ARN: secret,
@@ -277,7 +282,8 @@ describe("data pipeline wiring", () => {
 
   it("can be switched off", () => {
     const { dev: without } = synthWorkspaces((envs) => (envs[0].dataPipeline!.enabled = false));
-    expect(without.resource.aws_lambda_function).toBeUndefined();
+    // Only the data API's functions remain.
+    expect(Object.values(without.resource.aws_lambda_function ?? {}).map((f) => f.function_name).filter((n) => !String(n).startsWith("acme-dev-data-api-"))).toEqual([]);
     expect(without.output?.data_pipeline).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { zipFiles } from "../modules/data-pipeline/zip";
+import { zipFiles } from "../src/lib/zip";
 
 const data = Buffer.from("exports.handler = async () => 'ok';\n".repeat(100));
 

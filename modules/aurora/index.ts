@@ -131,6 +131,12 @@ export interface AuroraPostgresProps {
   readonly kmsKeyArn?: string;
   /** Where the master password is kept, see {@link AuroraPasswordSource}. @default "managed" */
   readonly passwordSource?: AuroraPasswordSource;
+  /**
+   * Turn on the cluster's HTTP endpoint: the RDS Data API (Aurora PostgreSQL 13.11, 14.8, 15.3,
+   * 16.1, 17.4 or a later minor of the major, Serverless v2 or provisioned).
+   * @default false
+   */
+  readonly enableHttpEndpoint?: boolean;
   /** Scale Aurora replicas on reader CPU with Application Auto Scaling. @default off */
   readonly readerAutoscaling?: AuroraReaderAutoscaling;
   /**
@@ -416,6 +422,7 @@ export class AuroraPostgres extends Construct {
       storageEncrypted: true,
       kmsKeyId: props.kmsKeyArn,
       iamDatabaseAuthenticationEnabled: true,
+      enableHttpEndpoint: props.enableHttpEndpoint ? true : undefined,
       enabledCloudwatchLogsExports: ["postgresql"],
       copyTagsToSnapshot: true,
       backupRetentionPeriod: backupRetentionDays,

@@ -8,10 +8,12 @@ import type {
   MonitoredDatabase,
   MonitoredEmrApplication,
   MonitoredFunction,
+  MonitoredHttpApi,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredService,
   MonitoredStateMachine,
+  MonitoredTable,
   MonitoringThresholds,
 } from "./types";
 
@@ -28,6 +30,8 @@ export type DashboardTier =
   | { readonly tier: "load-balancer"; readonly loadBalancer: MonitoredLoadBalancer; readonly percentile: string }
   | { readonly tier: "services"; readonly services: readonly MonitoredService[] }
   | { readonly tier: "database"; readonly database: MonitoredDatabase }
+  | { readonly tier: "tables"; readonly tables: readonly MonitoredTable[] }
+  | { readonly tier: "apis"; readonly apis: readonly MonitoredHttpApi[] }
   | { readonly tier: "queues"; readonly queues: readonly MonitoredQueue[] }
   | { readonly tier: "functions"; readonly functions: readonly MonitoredFunction[] }
   | { readonly tier: "schedules"; readonly groups: ReadonlyArray<readonly [string, readonly string[]]> }
@@ -76,6 +80,8 @@ const TIER_TITLES: Record<DashboardTier["tier"], string> = {
   "load-balancer": "Load balancer",
   services: "ECS services",
   database: "Database (Aurora PostgreSQL)",
+  tables: "DynamoDB tables",
+  apis: "HTTP APIs (API Gateway)",
   queues: "Queues",
   functions: "Lambda functions",
   schedules: "Schedules (EventBridge Scheduler)",
@@ -103,6 +109,10 @@ function tierHeader(tier: DashboardTier): string {
       return tier.queues.map((q) => `\`${q.queueName}\` (dead letters: \`${q.deadLetterQueueName}\`)`).join(", ");
     case "functions":
       return tier.functions.map((f) => `\`${f.functionName}\``).join(", ");
+    case "tables":
+      return tier.tables.map((t) => `\`${t.tableName}\``).join(", ");
+    case "apis":
+      return tier.apis.map((a) => `\`${a.apiId}\``).join(", ");
     case "schedules":
       return `Metrics are per schedule group: ${tier.groups.map(([group, names]) => `\`${group}\` (${names.join(", ")})`).join(", ")}`;
     case "emr":
@@ -222,6 +232,34 @@ function tierWidgets(tier: DashboardTier, t: Required<MonitoringThresholds>): Me
           thresholds: [{ label: "alarm", value: t.deadLetterMessages }],
         },
       ]);
+    case "tables":
+      return tier.tables.flatMap((table) => {
+        const dims = { TableName: table.tableName };
+        return [
+          {
+            title: `${table.name}: consumed capacity`,
+            stat: "Sum",
+            metrics: [metric("AWS/DynamoDB", "ConsumedReadCapacityUnits", dims), metric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", dims)],
+          },
+          {
+            title: `${table.name}: throttle events`,
+            stat: "Sum",
+            metrics: [metric("AWS/DynamoDB", "ReadThrottleEvents", dims), metric("AWS/DynamoDB", "WriteThrottleEvents", dims)],
+          },
+        ];
+      });
+    case "apis":
+      return tier.apis.flatMap((api) => {
+        const dims = { ApiId: api.apiId };
+        return [
+          { title: `${api.name}: requests`, stat: "Sum", metrics: [metric("AWS/ApiGateway", "Count", dims), metric("AWS/ApiGateway", "4xx", dims), metric("AWS/ApiGateway", "5xx", dims)] },
+          {
+            title: `${api.name}: latency (ms)`,
+            metrics: [metric("AWS/ApiGateway", "Latency", dims, { stat: "p50", label: "p50" }), metric("AWS/ApiGateway", "Latency", dims, { stat: "p99", label: "p99" })],
+            thresholds: [{ label: "alarm (p99)", value: t.apiLatencyMs }],
+          },
+        ];
+      });
     case "functions":
       return tier.functions.flatMap((f) => {
         const dims = { FunctionName: f.functionName };

@@ -21,11 +21,13 @@ import type {
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
+  MonitoredHttpApi,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
   MonitoredService,
   MonitoredStateMachine,
+  MonitoredTable,
   MonitoringThresholds,
 } from "./types";
 
@@ -49,6 +51,9 @@ export * from "./policies";
 export { emailProblem, percentileProblem } from "./validate";
 
 const ALARM_DESCRIPTION_LIMIT = 1024;
+
+/** The DynamoDB operations whose per-operation metrics the table alarms sum (an alarm takes at most 10 metrics). */
+export const TABLE_OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem"] as const;
 
 type Comparison = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
 type MissingData = "notBreaching" | "breaching";
@@ -164,12 +169,20 @@ export class PlatformMonitoring extends Construct {
     if (props.globalDatabase) {
       this.drTopic = this.globalDatabaseAlarm(props, props.globalDatabase, thresholds);
     }
+    if (props.tables?.length) {
+      for (const table of props.tables) this.tableAlarms(table);
+      tiers.push({ tier: "tables", tables: props.tables });
+    }
+    if (props.httpApis?.length) {
+      for (const api of props.httpApis) this.httpApiAlarms(api, thresholds);
+      tiers.push({ tier: "apis", apis: props.httpApis });
+    }
     if (props.queues?.length) {
       for (const queue of props.queues) this.queueAlarms(queue, thresholds);
       tiers.push({ tier: "queues", queues: props.queues });
     }
     if (props.functions?.length) {
-      for (const fn of props.functions) this.functionAlarms(fn);
+      for (const fn of props.functions) this.functionAlarms(fn, thresholds);
       tiers.push({ tier: "functions", functions: props.functions });
     }
     if (props.schedules?.length) {
@@ -485,8 +498,78 @@ export class PlatformMonitoring extends Construct {
     });
   }
 
-  // Lambda: any error, any throttle.
-  private functionAlarms(f: MonitoredFunction): void {
+  // DynamoDB: ThrottledRequests and SystemErrors are published per operation (TableName and Operation
+  // dimensions, no table-wide total), so each alarm sums the operations the platform's callers use.
+  private tableAlarms(table: MonitoredTable): void {
+    for (const [kind, metricName, meaning, action] of [
+      [
+        "throttled",
+        "ThrottledRequests",
+        `Requests to the ${table.name} table were throttled (capacity or a hot partition key exceeded).`,
+        "Check consumed against provisioned capacity (or the on-demand maximums) and the key distribution; raise the autoscaling maximum or spread the keys.",
+      ],
+      [
+        "system-errors",
+        "SystemErrors",
+        `Requests to the ${table.name} table failed with a DynamoDB internal error (HTTP 500).`,
+        "Callers retry with backoff; if it persists, check the AWS Health Dashboard for DynamoDB in this region.",
+      ],
+    ] as const) {
+      this.alarm({
+        component: `dynamodb-${table.name}-${kind}`,
+        tier: "tables",
+        resource: table.name,
+        meaning,
+        action,
+        profile: "events",
+        threshold: 0,
+        comparison: "GreaterThanThreshold",
+        // Published only when requests are throttled or fail.
+        treatMissingData: "notBreaching",
+        metricQuery: (period) => [
+          ...TABLE_OPERATIONS.map((operation, i) => ({
+            id: `m${i}`,
+            metric: { namespace: "AWS/DynamoDB", metricName, dimensions: { TableName: table.tableName, Operation: operation }, period, stat: "Sum" },
+            returnData: false,
+          })),
+          { id: "total", expression: TABLE_OPERATIONS.map((_, i) => `FILL(m${i}, 0)`).join(" + "), label: `${metricName}, all operations`, returnData: true },
+        ],
+      });
+    }
+  }
+
+  // API Gateway HTTP API: 5xx responses, p99 latency.
+  private httpApiAlarms(api: MonitoredHttpApi, t: Required<MonitoringThresholds>): void {
+    const dimensions = { ApiId: api.apiId };
+    this.alarm({
+      component: `api-${api.name}-5xx`,
+      tier: "apis",
+      resource: api.name,
+      meaning: `The ${api.name} API answered more than ${t.api5xxCount} requests with 5xx (a function failed, timed out or was throttled).`,
+      action: "Read the API's access log (integrationError) and the failing store's function log; a 503/504 burst is throttling or a timeout.",
+      profile: "events",
+      threshold: t.api5xxCount,
+      comparison: "GreaterThanThreshold",
+      // HTTP APIs publish only while they get requests.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/ApiGateway", metricName: "5xx", dimensions, statistic: "Sum" },
+    });
+    this.alarm({
+      component: `api-${api.name}-latency`,
+      tier: "apis",
+      resource: api.name,
+      meaning: `The ${api.name} API's p99 latency is above ${t.apiLatencyMs} ms.`,
+      action: "Compare IntegrationLatency with Latency: a slow store (its function's duration) or cold starts; raise memory or reserved concurrency of that store.",
+      profile: "sustained",
+      threshold: t.apiLatencyMs,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/ApiGateway", metricName: "Latency", dimensions, extendedStatistic: "p99" },
+    });
+  }
+
+  // Lambda: any error, any throttle; for functions in a request path also the error rate and p99 duration.
+  private functionAlarms(f: MonitoredFunction, t: Required<MonitoringThresholds>): void {
     const dimensions = { FunctionName: f.functionName };
     this.alarm({
       component: `lambda-${f.name}-errors`,
@@ -513,6 +596,35 @@ export class PlatformMonitoring extends Construct {
       // As for errors: only invocations produce data.
       treatMissingData: "notBreaching",
       metric: { namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum" },
+    });
+    if (!f.watchErrorRateAndLatency) return;
+    this.alarm({
+      component: `lambda-${f.name}-error-rate`,
+      tier: "functions",
+      resource: f.name,
+      meaning: `More than ${t.functionErrorRatePercent}% of the ${f.name} function's invocations failed.`,
+      action: "Read the function's log for the errors (for an external service: its status, timeouts and the open circuit breaker).",
+      profile: "sustained",
+      threshold: t.functionErrorRatePercent,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metricQuery: (period) => [
+        { id: "errors", metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions, period, stat: "Sum" }, returnData: false },
+        { id: "invocations", metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions, period, stat: "Sum" }, returnData: false },
+        { id: "rate", expression: "IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / invocations, 0)", label: "Error rate (%)", returnData: true },
+      ],
+    });
+    this.alarm({
+      component: `lambda-${f.name}-duration`,
+      tier: "functions",
+      resource: f.name,
+      meaning: `The ${f.name} function's p99 duration is above ${t.functionDurationMs} ms.`,
+      action: "Check what it waits for (X-Ray traces): the store or external service is slow; its timeout bounds each call.",
+      profile: "sustained",
+      threshold: t.functionDurationMs,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/Lambda", metricName: "Duration", dimensions, extendedStatistic: "p99" },
     });
   }
 

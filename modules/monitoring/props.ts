@@ -7,11 +7,13 @@ import type {
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
+  MonitoredHttpApi,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
   MonitoredService,
   MonitoredStateMachine,
+  MonitoredTable,
   MonitoredTargetGroup,
   MonitoringEvaluation,
   MonitoringThresholds,
@@ -48,6 +50,10 @@ export interface PlatformMonitoringProps {
   readonly emrApplications?: readonly MonitoredEmrApplication[];
   /** Step Functions state machines started by EventBridge rules. @default [] */
   readonly stateMachines?: readonly MonitoredStateMachine[];
+  /** DynamoDB tables. @default [] */
+  readonly tables?: readonly MonitoredTable[];
+  /** API Gateway HTTP APIs. @default [] */
+  readonly httpApis?: readonly MonitoredHttpApi[];
   /**
    * AWS Budgets of this account may publish to the alerts topic (topic policy scoped by
    * `aws:SourceAccount` and `aws:SourceArn`, and use of the topic's key). @default false
@@ -80,6 +86,10 @@ export const DEFAULT_MONITORING_THRESHOLDS: Required<MonitoringThresholds> = {
   acuUtilizationPercent: 90,
   queueAgeSeconds: 900,
   deadLetterMessages: 1,
+  api5xxCount: 5,
+  apiLatencyMs: 2000,
+  functionErrorRatePercent: 5,
+  functionDurationMs: 3000,
 };
 
 export const DEFAULT_SUSTAINED_EVALUATION: Required<AlarmEvaluation> = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
@@ -87,7 +97,7 @@ export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeco
 export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
 export const DEFAULT_SCHEDULE_GROUP = "default";
 
-export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups";
+export type MonitoringTier = "load-balancer" | "services" | "database" | "tables" | "apis" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups";
 
 /** One alarm the module created, for runbooks and the README. */
 export interface PlatformAlarm {

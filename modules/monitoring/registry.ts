@@ -6,16 +6,18 @@ import type {
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
+  MonitoredHttpApi,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
   MonitoredService,
   MonitoredStateMachine,
+  MonitoredTable,
   MonitoredTargetGroup,
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults";
+type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults" | "tables" | "httpApis";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
 export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database" | "globalDatabase">>> &
@@ -48,6 +50,8 @@ export class MonitoringRegistry {
   private readonly emrApplications: MonitoredEmrApplication[] = [];
   private readonly stateMachines: MonitoredStateMachine[] = [];
   private readonly backupVaults: MonitoredBackupVault[] = [];
+  private readonly tables: MonitoredTable[] = [];
+  private readonly httpApis: MonitoredHttpApi[] = [];
   /** `<kind> "<name>"` -> owner. */
   private readonly owners = new Map<string, string>();
   private built?: PlatformMonitoring;
@@ -118,6 +122,18 @@ export class MonitoringRegistry {
     this.backupVaults.push(vault);
   }
 
+  /** A DynamoDB table: throttled requests and system errors. */
+  addTable(owner: string, table: MonitoredTable): void {
+    this.claim(owner, "table", table.name);
+    this.tables.push(table);
+  }
+
+  /** An API Gateway HTTP API: 5xx responses and p99 latency. */
+  addHttpApi(owner: string, api: MonitoredHttpApi): void {
+    this.claim(owner, "HTTP API", api.name);
+    this.httpApis.push(api);
+  }
+
   /** Everything registered so far, each kind in registration order (copies). */
   registered(): MonitoredResources {
     return {
@@ -132,6 +148,8 @@ export class MonitoringRegistry {
       emrApplications: [...this.emrApplications],
       stateMachines: [...this.stateMachines],
       backupVaults: [...this.backupVaults],
+      tables: [...this.tables],
+      httpApis: [...this.httpApis],
     };
   }
 

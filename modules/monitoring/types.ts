@@ -62,6 +62,14 @@ export interface MonitoringThresholds {
   readonly queueAgeSeconds?: number;
   /** Visible messages in a dead-letter queue that raise the alarm (1 = any). @default 1 */
   readonly deadLetterMessages?: number;
+  /** 5xx responses of an HTTP API per `events` period. @default 5 */
+  readonly api5xxCount?: number;
+  /** p99 latency of an HTTP API, milliseconds. @default 2000 */
+  readonly apiLatencyMs?: number;
+  /** Failed invocations of a watched function, percent of its invocations. @default 5 */
+  readonly functionErrorRatePercent?: number;
+  /** p99 duration of a watched function, milliseconds. @default 3000 */
+  readonly functionDurationMs?: number;
 }
 
 /** The load balancer to watch (plain identifiers, e.g. `PublicLoadBalancer.arnSuffix`). */
@@ -143,6 +151,28 @@ export interface MonitoredFunction {
   readonly name: string;
   /** Function name (not ARN). */
   readonly functionName: string;
+  /**
+   * Also alarm on its error rate and p99 duration (a function in a request path, such as a data-API
+   * store calling an external service), besides any error and throttle.
+   * @default false
+   */
+  readonly watchErrorRateAndLatency?: boolean;
+}
+
+/** A DynamoDB table. */
+export interface MonitoredTable {
+  /** Short name used in alarm names (`dynamodb-<name>-...`). */
+  readonly name: string;
+  /** `TableName` dimension. */
+  readonly tableName: string;
+}
+
+/** An API Gateway HTTP API (metrics in AWS/ApiGateway by `ApiId`). */
+export interface MonitoredHttpApi {
+  /** Short name used in alarm names (`api-<name>-...`). */
+  readonly name: string;
+  /** `ApiId` dimension. */
+  readonly apiId: string;
 }
 
 /** An EventBridge Scheduler schedule. */

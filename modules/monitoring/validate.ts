@@ -197,5 +197,17 @@ export function validate(props: PlatformMonitoringProps): void {
   for (const v of vaults) {
     checkIdentifier(`backupVaults[${v.name}].vaultName`, v.vaultName, /^[A-Za-z0-9_-]{2,50}$/, "a backup vault name (not an ARN)");
   }
+
+  const tables = props.tables ?? [];
+  checkShortNames("tables", tables);
+  for (const t of tables) {
+    checkIdentifier(`tables[${t.name}].tableName`, t.tableName, /^[A-Za-z0-9_.-]{3,255}$/, "a DynamoDB table name (not an ARN)");
+  }
+
+  const apis = props.httpApis ?? [];
+  checkShortNames("httpApis", apis);
+  for (const a of apis) {
+    checkIdentifier(`httpApis[${a.name}].apiId`, a.apiId, /^[a-z0-9]{1,32}$/, "an API Gateway API id (not an ARN or URL)");
+  }
 }
 

@@ -8,6 +8,7 @@ import { parseCidr } from "../lib/cidr";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
 import { isZoneId, zoneProblem } from "../lib/zones";
 import { accessSchema, checkAccess } from "./access";
+import { checkDataStores, dataApiSchema, externalServiceSchema, serviceDataStoreFields, tableSchema } from "./data-stores";
 import { checkDisasterRecovery, disasterRecoverySchema } from "./disaster-recovery";
 
 export { LOG_RETENTION_DAYS };
@@ -177,6 +178,7 @@ export const RESERVED_COMPONENT_NAMES = [
   "audit",
   "backup",
   "cluster",
+  "data-api",
   "database",
   "ecr",
   "https",
@@ -190,7 +192,7 @@ export const RESERVED_COMPONENT_NAMES = [
   "waf",
 ];
 /** Prefixes the platform's own components use (`worker-<name>`, `task-<name>`, ...). */
-const RESERVED_COMPONENT_PREFIXES = ["worker-", "task-", "scheduled-", "database-", "migrate-"];
+const RESERVED_COMPONENT_PREFIXES = ["worker-", "task-", "scheduled-", "database-", "migrate-", "table-", "data-api-", "external-"];
 /** Suffixes of what the platform derives from a service's name (`<name>-task`, `<name>-capacity`, ...). */
 const RESERVED_COMPONENT_SUFFIXES = ["-task", "-capacity", "-instance", "-exec"];
 
@@ -327,6 +329,7 @@ const service = z
     scaleOutCooldownSeconds: z.number().int().min(0).max(3600).default(60),
     readonlyRootFilesystem: z.boolean().default(true),
     enableExecuteCommand: z.boolean().default(false),
+    ...serviceDataStoreFields,
   })
   .strict()
   .superRefine((svc, ctx) => {
@@ -812,6 +815,12 @@ export const environmentSchema = z
     scheduledTasks: z.array(scheduledTask).default([]),
     /** S3 -> SQS -> Lambda -> EMR Serverless -> Aurora ingestion. */
     dataPipeline: dataPipeline.optional(),
+    /** DynamoDB tables (README "DynamoDB tables"). @default [] */
+    tables: z.array(tableSchema).default([]),
+    /** External HTTPS services the application calls (README "External services"). @default [] */
+    externalServices: z.array(externalServiceSchema).default([]),
+    /** The HTTP API with one Lambda per data store (README "Data API"). @default none */
+    dataApi: dataApiSchema.optional(),
     /** HTTPS on a domain: ACM certificate with DNS validation and an alias record. */
     domain: domain.optional(),
     /** Monitoring, audit, edge protection and backups. */
@@ -893,6 +902,7 @@ export const environmentSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["services"], message: "Required" });
     }
     checkServices({ ...env, services: env.services ?? [] }, ctx);
+    checkDataStores(env, ctx);
     if (env.services?.some((s) => s.compute === "ec2") && /^(aws|ecs|fargate)/.test(env.project)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

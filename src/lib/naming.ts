@@ -60,4 +60,5 @@ export const NAME_LIMITS = {
   cloudTrail: 128,
   wafWebAcl: 128,
   backupVaultOrPlan: 50,
+  secretsManagerSecret: 512,
 } as const;

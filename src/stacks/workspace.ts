@@ -6,14 +6,17 @@ import { platformProvider } from "../lib/provider";
 import { AccessTier } from "../tiers/access";
 import { ComputeTier } from "../tiers/compute";
 import { tierContext } from "../tiers/context";
+import { DataApiTier } from "../tiers/data-api";
 import { DatabaseTier } from "../tiers/database";
 import { EdgeTier } from "../tiers/edge";
+import { ExternalServicesTier } from "../tiers/external-services";
 import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
 import { RecoveryTier } from "../tiers/recovery";
 import { SchedulesTier } from "../tiers/schedules";
 import { ServicesTier } from "../tiers/services";
+import { TablesTier } from "../tiers/tables";
 import { WorkersTier } from "../tiers/workers";
 
 /**
@@ -27,6 +30,10 @@ export class WorkspaceStack extends TerraformStack {
   readonly database: DatabaseTier;
   readonly compute: ComputeTier;
   readonly edge: EdgeTier;
+  readonly tables: TablesTier;
+  readonly externalServices: ExternalServicesTier;
+  /** None when `dataApi` is absent. */
+  readonly dataApi?: DataApiTier;
   readonly services: ServicesTier;
   readonly workers: WorkersTier;
   readonly schedules: SchedulesTier;
@@ -52,10 +59,14 @@ export class WorkspaceStack extends TerraformStack {
       database: config.database,
       network,
       globalDatabasePrimary: config.disasterRecovery?.mode === "global-database",
+      dataApi: config.dataApi?.stores.some((s) => s.kind === "aurora") ?? false,
     }));
     const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
     const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
-    const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge }));
+    const tables = (this.tables = new TablesTier(ctx, { tables: config.tables }));
+    const externalServices = (this.externalServices = new ExternalServicesTier(ctx, { externalServices: config.externalServices }));
+    if (config.dataApi) this.dataApi = new DataApiTier(ctx, { dataApi: config.dataApi, database, tables, externalServices });
+    const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge, tables, externalServices, dataApi: this.dataApi }));
     this.workers = new WorkersTier(ctx, { workers: config.workers, producers: services.producers, network, database, compute });
     this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
     if (config.dataPipeline?.enabled) {
@@ -73,6 +84,8 @@ export class WorkspaceStack extends TerraformStack {
       budgets: config.budgets,
       sharesAccountWith: config.sharesAccountWith,
       recovery: this.recovery,
+      tables,
+      dataApi: this.dataApi,
     });
   }
 }

@@ -17,6 +17,8 @@ export interface DatabaseTierProps {
    * @default false
    */
   readonly globalDatabasePrimary?: boolean;
+  /** The data API reaches the cluster through the RDS Data API: its HTTP endpoint is turned on. @default false */
+  readonly dataApi?: boolean;
 }
 
 const OWNER = "DatabaseTier";
@@ -63,6 +65,7 @@ export class DatabaseTier {
       passwordSource: db.passwordSource,
       readerAutoscaling: db.readerAutoscaling,
       globalDatabasePrimary: props.globalDatabasePrimary,
+      enableHttpEndpoint: props.dataApi,
     });
     const cluster = this.database;
     ctx.monitoring.setDatabase(OWNER, {

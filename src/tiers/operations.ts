@@ -4,7 +4,9 @@ import { WorkspaceBudget } from "../../modules/budget";
 import type { PlatformMonitoring } from "../../modules/monitoring";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
+import type { DataApiTier } from "./data-api";
 import type { DatabaseTier } from "./database";
+import type { TablesTier } from "./tables";
 import type { RecoveryTier } from "./recovery";
 
 /** The config slice the operations tier reads, and the tier it builds on. */
@@ -19,6 +21,10 @@ export interface OperationsTierProps {
   readonly sharesAccountWith?: readonly string[];
   /** Disaster recovery: the DR vault every recovery point is copied to and the buckets also backed up. @default none */
   readonly recovery?: RecoveryTier;
+  /** DynamoDB tables AWS Backup also protects. @default none */
+  readonly tables?: TablesTier;
+  /** The data API, whose documents bucket AWS Backup also protects. @default none */
+  readonly dataApi?: DataApiTier;
 }
 
 const OWNER = "OperationsTier";
@@ -27,7 +33,8 @@ const OWNER = "OperationsTier";
  * Operations, built after every other tier: the monitoring (modules/monitoring: encrypted alerts
  * topic, e-mail subscriptions, the alarms and dashboard over everything the tiers registered), the
  * CloudTrail trail (modules/audit) when `operations.cloudTrail` is on, and the AWS Backup plan for
- * the database (modules/backup) when `operations.backup` is on, with the pipeline buckets and a copy
+ * the database and the DynamoDB tables (modules/backup) when `operations.backup` is on, with the
+ * data API's documents bucket, the pipeline buckets and a copy
  * to the DR vault when the recovery tier asks (registering that vault's job alarms), and the monthly
  * cost budget (modules/budget, notifying the alerts topic) when `budgets` is set. Outputs: `alerts_topic_arn`,
  * `dashboard_name`.
@@ -47,11 +54,13 @@ export class OperationsTier {
         (ops.backupCopyToVaultArn ? { vaultArn: ops.backupCopyToVaultArn, retentionDays: ops.backupRetentionDays } : undefined);
       this.backup = new BackupPlan(ctx.scope, "backup", {
         ...common,
-        resourceArns: [props.database.database.clusterArn],
-        s3BucketArns: props.recovery?.backupBucketArns,
+        resourceArns: [props.database.database.clusterArn, ...(props.tables?.tableArns ?? [])],
+        s3BucketArns: [...(props.recovery?.backupBucketArns ?? []), ...(props.dataApi?.backupBucketArns ?? [])],
         retentionDays: ops.backupRetentionDays,
         copyTo,
       });
+      // A table with a customer-managed key: its policy names AWS Backup's role too (backups are encrypted with the table's key).
+      for (const table of props.tables?.tables.values() ?? []) table.allowKeyUse(this.backup.roleArn);
       // Registered before the monitoring is built from the registry.
       ctx.monitoring.addBackupVault(OWNER, { name: "plan", vaultName: this.backup.vaultName, copiesToOtherRegion: copyTo !== undefined });
     }

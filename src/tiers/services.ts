@@ -1,12 +1,16 @@
-import { FargateTask } from "../../modules/ecs-task";
+import { FargateTask, type TaskImageProps } from "../../modules/ecs-task";
 import { WebService } from "../../modules/ecs-alb";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
+import { DATA_API_URL_VARIABLE, externalKeyVariable, externalUrlVariable } from "../config/data-stores";
 import type { ComputeTier } from "./compute";
 import type { TierContext } from "./context";
+import type { DataApiTier } from "./data-api";
 import type { DatabaseTier } from "./database";
 import type { EdgeTier } from "./edge";
+import type { ExternalServicesTier } from "./external-services";
 import type { NetworkTier } from "./network";
+import type { TablesTier } from "./tables";
 import type { QueueProducer } from "./workers";
 
 /** The config slice the services tier reads, and the tiers it builds on. */
@@ -21,6 +25,12 @@ export interface ServicesTierProps {
   readonly compute: ComputeTier;
   /** The public load balancer the public services register with. */
   readonly edge: EdgeTier;
+  /** The DynamoDB tables services are granted (`services[].tables`). @default none (no service may list tables) */
+  readonly tables?: TablesTier;
+  /** The external services services call (`services[].externalServices`). @default none */
+  readonly externalServices?: ExternalServicesTier;
+  /** The data API services call (`services[].dataApi`). @default none */
+  readonly dataApi?: DataApiTier;
 }
 
 /** One built service: its config entry, task definition and ECS service. */
@@ -68,7 +78,7 @@ export class ServicesTier {
     for (const spec of deploymentOrder(props.services)) {
       const ec2 = spec.compute === "ec2" ? props.compute.ec2Capacity(spec.name, spec.ec2!) : undefined;
       const task = new FargateTask(ctx.scope, `${spec.name}-task`, {
-        ...props.compute.taskImage(spec.repository, spec.environment, spec.database),
+        ...withExternalServiceKeys(props.compute.taskImage(spec.repository, spec.environment, spec.database), spec.externalServices, props.externalServices),
         component: spec.name,
         cpu: spec.cpu,
         memory: spec.memory,
@@ -88,6 +98,7 @@ export class ServicesTier {
           Object.fromEntries(spec.calls.map((callee) => [`${callee.toUpperCase().replace(/-/g, "_")}_URL`, `http://${callee}:${byName.get(callee)!.containerPort}`])),
         );
       }
+      connectDataStores(task, spec, props);
       const usesServiceConnect = called.has(spec.name) || spec.calls.length > 0;
       const service = new WebService(ctx.scope, spec.name, {
         naming: ctx.naming,
@@ -179,6 +190,43 @@ export class ServicesTier {
       ctx.output(OWNER, "web_service_name", web.service.serviceName, "ECS service of the web service");
       ctx.output(OWNER, "web_security_group_id", web.service.securityGroupId, "Security group of the web service's tasks");
     }
+  }
+}
+
+/** The task image with the API keys of the external services `spec` calls added as ECS secrets. */
+function withExternalServiceKeys(image: TaskImageProps, calls: readonly string[], external: ExternalServicesTier | undefined): TaskImageProps {
+  const keys = calls.flatMap((name) => {
+    if (!external) throw new Error(`${OWNER}: a service calls external service "${name}", and there are none (the schema refuses this)`);
+    const arn = external.service(name).secretArn;
+    return arn ? [{ name: externalKeyVariable(name), valueFrom: arn }] : [];
+  });
+  if (keys.length === 0) return image;
+  const grants = image.secretReadGrants ?? {};
+  return {
+    ...image,
+    secrets: [...(image.secrets ?? []), ...keys],
+    secretReadGrants: { ...grants, secretsManagerArns: [...(grants.secretsManagerArns ?? []), ...keys.map((k) => k.valueFrom)] },
+  };
+}
+
+/**
+ * The data stores a service declares: exactly its access to each listed table (task role), the URL
+ * of each external service it calls, and the data API's URL with `execute-api:Invoke` on it.
+ */
+function connectDataStores(task: FargateTask, spec: EnvironmentConfig["services"][number], props: ServicesTierProps): void {
+  if (spec.tables.length > 0) {
+    if (!props.tables) throw new Error(`${OWNER}: ${spec.name} is granted tables, and there are none (the schema refuses this)`);
+    const tables = props.tables;
+    task.grant("dynamodb", spec.tables.flatMap((grant) => tables.table(grant.table).grant(task.taskRole.arn, grant.access)));
+  }
+  if (spec.externalServices.length > 0) {
+    const external = props.externalServices!;
+    task.addEnvironment(Object.fromEntries(spec.externalServices.map((name) => [externalUrlVariable(name), external.service(name).spec.baseUrl])));
+  }
+  if (spec.dataApi) {
+    if (!props.dataApi) throw new Error(`${OWNER}: ${spec.name} calls the data API, and there is none (the schema refuses this)`);
+    task.addEnvironment({ [DATA_API_URL_VARIABLE]: props.dataApi.api.apiEndpoint });
+    if (props.dataApi.iamAuthorization) task.grant("data-api", [props.dataApi.api.invokeStatement()]);
   }
 }
 

@@ -26,6 +26,7 @@ import { everyAwsProvider, OFFLINE_OVERRIDE, runTerraform, scratchCopy } from ".
  */
 const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_acm_", "acm"],
+  ["aws_apigatewayv2_", "apigatewayv2"],
   ["aws_appautoscaling_", "appautoscaling"],
   ["aws_autoscaling_", "autoscaling"],
   ["aws_backup_", "backup"],
@@ -56,6 +57,7 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_route53_", "route53"],
   ["aws_s3_", "s3"],
   ["aws_scheduler_", "scheduler"],
+  ["aws_secretsmanager_", "secretsmanager"],
   ["aws_security_group", "ec2"],
   ["aws_service_discovery_", "servicediscovery"],
   ["aws_sfn_", "sfn"],

@@ -318,6 +318,13 @@ export const KNOWN_SECOND_PLAN_ARTIFACTS: readonly KnownArtifact[] = [
       "DescribeDBClusters answers every cluster with an empty ScalingConfigurationInfo, which AWS sends only for Serverless v1 clusters, so the provider records a scaling_configuration block the configuration does not have (it sets serverlessv2_scaling_configuration)",
   },
   {
+    id: "rds-cluster-http-endpoint",
+    types: ["aws_rds_cluster"],
+    attributes: ["enable_http_endpoint", "scaling_configuration"],
+    cause:
+      "CreateDBCluster keeps EnableHttpEndpoint only for Serverless v1 clusters (engine mode serverless, a few old versions), where AWS's RDS Data API now serves Serverless v2 and provisioned Aurora PostgreSQL 13.11+/14.8+/15.3+/16.1+/17.4+ too: the provisioned cluster reads back with it off (with the empty Serverless v1 scaling block of rds-cluster-serverless-v1-scaling)",
+  },
+  {
     id: "rds-instance-performance-insights",
     types: ["aws_rds_cluster_instance"],
     attributes: ["performance_insights_enabled", "performance_insights_retention_period"],

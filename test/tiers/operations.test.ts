@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { OperationsTier } from "../../src/tiers/operations";
 import { ServicesTier } from "../../src/tiers/services";
 import { WorkersTier } from "../../src/tiers/workers";
-import { foundationTiers, onlyResource, ref, resourcesOf, testContext } from "../helpers";
+import { dataStoreTiers, foundationTiers, onlyResource, ref, resourcesOf, testContext } from "../helpers";
 
 function operations(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const foundation = foundationTiers(t.ctx, t.config);
-  const web = new ServicesTier(t.ctx, { services: t.config.services, ...foundation });
+  const web = new ServicesTier(t.ctx, { services: t.config.services, ...foundation, ...dataStoreTiers(t.ctx, t.config, foundation.database) });
   new WorkersTier(t.ctx, { workers: t.config.workers, producers: web.producers, ...foundation });
   const tier = new OperationsTier(t.ctx, { operations: t.config.operations, database: foundation.database });
   return { ...t, tier, web, json: t.synth() };
@@ -21,8 +21,8 @@ describe("OperationsTier", () => {
     const names = alarmNames(json);
     // Database (DatabaseTier), load balancer and web service (ServicesTier), worker service and queue (WorkersTier).
     expect(names).toEqual(expect.arrayContaining(["acme-dev-db-cpu", "acme-dev-alb-5xx-rate", "acme-dev-ecs-web-running-tasks", "acme-dev-queue-worker-default-dlq-messages"]));
-    // No pipeline and no schedules were built here, so none of their alarms exist.
-    expect(names.filter((n) => /lambda|emr|schedules/.test(n))).toEqual([]);
+    // No pipeline and no schedules were built here, so none of their alarms exist (the data API's functions are its own).
+    expect(names.filter((n) => /lambda|emr|schedules/.test(n) && !n.includes("lambda-data-api-"))).toEqual([]);
     // dev's worker scales to zero: no running-task alarm for it.
     expect(names).not.toContain("acme-dev-ecs-worker-default-running-tasks");
     // The workers' scaling alarms are the worker module's own; everything else is the monitoring's.

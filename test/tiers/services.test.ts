@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { POLICY_RULES, evaluateStack } from "../../src/aspects/policy";
 import { ServicesTier } from "../../src/tiers/services";
-import { foundationTiers, onlyResource, ref, resolved, resourcesOf, securityGroupRef, testContext } from "../helpers";
+import { dataStoreTiers, foundationTiers, onlyResource, ref, resolved, resourcesOf, securityGroupRef, testContext } from "../helpers";
 
 function web(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext(options);
   const foundation = foundationTiers(t.ctx, t.config);
-  const tier = new ServicesTier(t.ctx, { services: t.config.services, ...foundation });
+  const tier = new ServicesTier(t.ctx, { services: t.config.services, ...foundation, ...dataStoreTiers(t.ctx, t.config, foundation.database) });
   return { ...t, tier, json: t.synth() };
 }
 

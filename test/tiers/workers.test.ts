@@ -3,12 +3,12 @@ import type { EnvironmentConfig } from "../../src/config/schema";
 import { ServicesTier } from "../../src/tiers/services";
 import { WorkersTier } from "../../src/tiers/workers";
 import { PRODUCER_ACTIONS } from "../../modules/worker";
-import { foundationTiers, ref, resolved, resourcesOf, securityGroupRef, testContext, type SynthJson } from "../helpers";
+import { dataStoreTiers, foundationTiers, ref, resolved, resourcesOf, securityGroupRef, testContext, type SynthJson } from "../helpers";
 
 function workers(options: Parameters<typeof testContext>[0] & { producers?: boolean } = {}) {
   const t = testContext(options);
   const foundation = foundationTiers(t.ctx, t.config);
-  const web = new ServicesTier(t.ctx, { services: t.config.services, ...foundation });
+  const web = new ServicesTier(t.ctx, { services: t.config.services, ...foundation, ...dataStoreTiers(t.ctx, t.config, foundation.database) });
   const tier = new WorkersTier(t.ctx, { workers: t.config.workers, producers: options.producers === false ? [] : web.producers, ...foundation });
   return { ...t, web, tier, json: t.synth() };
 }

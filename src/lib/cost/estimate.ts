@@ -100,6 +100,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   aws_s3_bucket_public_access_block: "bucket configuration is free",
   aws_s3_bucket_ownership_controls: "bucket configuration is free",
   aws_s3_bucket_notification: "event notifications are free (the queue's requests are priced)",
+  aws_lambda_permission: "function permissions are free",
+  aws_apigatewayv2_integration: "HTTP API integrations are free (requests are priced on the API)",
+  aws_apigatewayv2_route: "HTTP API routes are free (requests are priced on the API)",
+  aws_apigatewayv2_stage: "HTTP API stages are free (requests are priced on the API)",
+  aws_apigatewayv2_authorizer: "HTTP API authorizers are free (requests are priced on the API)",
   aws_s3_object: "stored in its bucket (priced with the bucket's storage)",
   aws_sqs_queue_policy: "queue policies are free",
   aws_sqs_queue_redrive_allow_policy: "queue policies are free",
@@ -503,6 +508,15 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
       ];
     },
   },
+  aws_apigatewayv2_api: {
+    kind: "API Gateway",
+    price: (r, ctx) => {
+      // Every invocation of a function behind the API is one API request.
+      const integrations = ctx.referrers(r).filter((x) => x.address.startsWith("aws_apigatewayv2_integration.")).length;
+      const requests = integrations * ctx.a.lambda.invocationsPerFunction;
+      return [{ item: `requests, millions (${integrations} routes x ${ctx.a.lambda.invocationsPerFunction.toLocaleString("en-US")})`, quantity: requests / 1e6, price: "apigw.http.requests" }];
+    },
+  },
   aws_sqs_queue: {
     kind: "SQS",
     price: (r, ctx) => {
@@ -536,14 +550,17 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
         .flatMap((p) => ctx.referrers(p, "aws_backup_selection"))
         .flatMap((s) => valuesAt(s.values, "resources").flatMap((resource) => referencesIn(resource).map((x) => x.address.split(".")[0])));
       const buckets = protectedTypes.filter((t) => t === "aws_s3_bucket").length;
-      const others = protectedTypes.length - buckets;
+      const tables = protectedTypes.filter((t) => t === "aws_dynamodb_table").length;
+      const others = protectedTypes.length - buckets - tables;
       const copy = copiedFrom.length > 0 ? " (copies from another region's plan; priced at the stack region's list price)" : "";
       const out: Charge[] = [];
       if (others > 0) out.push({ item: `recovery points of ${others} database resource(s)${copy}`, quantity: others * ctx.a.backupGbPerResource, price: "backup.aurora.gb" });
       if (buckets > 0) out.push({ item: `recovery points of ${buckets} S3 bucket(s)${copy}`, quantity: buckets * ctx.a.backupGbPerResource, price: "backup.s3.gb" });
+      // A table's recovery points are about its size.
+      if (tables > 0) out.push({ item: `recovery points of ${tables} DynamoDB table(s)${copy}`, quantity: tables * ctx.a.dynamodb.storageGbPerTable, price: "backup.dynamodb.gb" });
       if (out.length === 0) out.push({ item: "no recovery points (no plan stores or copies into this vault)", quantity: 0, price: null });
       if (plans.some((p) => valuesAt(p.values, "rule.copy_action").length > 0)) {
-        out.push({ item: "cross-region copies, transfer", quantity: protectedTypes.length * ctx.a.backupGbPerResource, price: "backup.copy.gb" });
+        out.push({ item: "cross-region copies, transfer", quantity: (protectedTypes.length - tables) * ctx.a.backupGbPerResource + tables * ctx.a.dynamodb.storageGbPerTable, price: "backup.copy.gb" });
       }
       return out;
     },

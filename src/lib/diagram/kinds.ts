@@ -98,6 +98,8 @@ export const KNOWN_KINDS: Readonly<Record<string, KnownKind>> = {
     ],
   },
   aws_secretsmanager_secret: { kind: "Secret", principal: true },
+  aws_apigatewayv2_api: { kind: "HTTP API", principal: true },
+  aws_apigatewayv2_integration: { kind: "API integration", owner: "api_id", flows: [{ attribute: "integration_uri", direction: "out", label: "routes to" }] },
   aws_elasticache_replication_group: { kind: "ElastiCache", principal: true, nameAttribute: "replication_group_id" },
   // Network
   aws_vpc: { kind: "VPC", principal: true, nameAttribute: "tags.Name" },
@@ -119,6 +121,8 @@ export const IAM_FLOWS: ReadonlyArray<{ readonly action: RegExp; readonly direct
   { action: /^sns:Publish$/i, direction: "out", label: "publishes", secondary: true },
   { action: /^lambda:InvokeFunction$/i, direction: "out", label: "invokes" },
   { action: /^emr-serverless:StartJobRun$/i, direction: "out", label: "starts jobs" },
+  { action: /^execute-api:Invoke$/i, direction: "out", label: "calls" },
+  { action: /^rds-data:ExecuteStatement$/i, direction: "out", label: "queries", secondary: true },
   { action: /^states:StartExecution$/i, direction: "out", label: "starts" },
   { action: /^ecs:RunTask$/i, direction: "out", label: "runs" },
   { action: /^ecs:UpdateService$/i, direction: "out", label: "redeploys", secondary: true },
