@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../src/lib/paths";
 import { ACCESS_LOG_FORMAT, AURORA_STORE_ACTIONS, DataApi, DYNAMODB_STORE_ACTIONS, type DataApiProps, type DataStore } from "../modules/data-api";
 import { storeConfigSchema } from "../modules/data-api/handler/config";
 import { decide } from "./iam-model";
@@ -105,7 +108,8 @@ describe("DataApi", () => {
 
     const dynamo = storePolicy(json, "carts");
     for (const action of DYNAMODB_STORE_ACTIONS) expect(decide(dynamo, action, TABLE)).toBe("allow");
-    expect(decide(dynamo, "dynamodb:Scan", TABLE)).toBe("implicit-deny");
+    expect(decide(dynamo, "dynamodb:UpdateItem", TABLE)).toBe("implicit-deny");
+    expect(decide(dynamo, "dynamodb:BatchWriteItem", TABLE)).toBe("implicit-deny");
     expect(decide(dynamo, "dynamodb:GetItem", `${TABLE}-other`)).toBe("implicit-deny");
     expect(decide(dynamo, "kms:Decrypt", KEY, { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" })).toBe("allow");
     expect(decide(dynamo, "kms:Decrypt", KEY, { "kms:ViaService": "s3.us-east-1.amazonaws.com" })).toBe("implicit-deny");
@@ -159,5 +163,21 @@ describe("DataApi", () => {
     ["a missing handler entry", { handlerEntry: "test/fixtures/missing-handler.ts" }, "LambdaBundle: the handler entry test/fixtures/missing-handler.ts does not exist"],
   ])("refuses %s", (_, overrides, message) => {
     expect(() => dataApi(overrides as Partial<DataApiProps>)).toThrow(message);
+  });
+});
+
+describe("store roles match what the adapters call", () => {
+  /** The SDK commands an adapter's source sends, as IAM actions of its service. */
+  const commandsOf = (adapter: string, service: string): string[] => {
+    const source = readFileSync(join(REPO_ROOT, "modules/data-api/handler/adapters", `${adapter}.ts`), "utf8");
+    return [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => `${service}:${m[1]}`))].sort();
+  };
+
+  it("grants the dynamodb store exactly the item calls its adapter makes", () => {
+    expect([...DYNAMODB_STORE_ACTIONS].sort()).toEqual(commandsOf("dynamodb", "dynamodb"));
+  });
+
+  it("grants the aurora store exactly the Data API calls its adapter makes", () => {
+    expect([...AURORA_STORE_ACTIONS].sort()).toEqual(commandsOf("aurora", "rds-data"));
   });
 });

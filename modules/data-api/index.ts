@@ -15,17 +15,15 @@ import { policyDocument, regionalServicePrincipal, serviceTrustPolicy, type Poli
 import { LAMBDA_RUNTIME, lambdaBundle } from "../../src/lib/lambda-bundle";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { NAME_LIMITS, physicalName, type NameContext } from "../../src/lib/naming";
-import type { StoreConfig } from "./handler/config";
+import { STORE_CONFIG_ENV, type StoreConfig } from "./handler/config";
 
 /** The handler every store's function runs, relative to the repository root. */
 export const DATA_API_HANDLER_ENTRY = "modules/data-api/handler/index.ts";
-/** The environment variable holding the store's JSON config (the handler's `STORE_CONFIG_ENV`). */
-export const STORE_CONFIG_VARIABLE = "STORE_CONFIG";
 
 /** What the `aurora` adapter calls: single parameterized statements through the RDS Data API. */
 export const AURORA_STORE_ACTIONS = ["rds-data:ExecuteStatement"] as const;
-/** What the `dynamodb` adapter calls on its table: get, conditional put and update, delete, query. */
-export const DYNAMODB_STORE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"] as const;
+/** What the `dynamodb` adapter calls on its table: get, conditional put, delete, and listing (Query by partition with a sort key, Scan without one). */
+export const DYNAMODB_STORE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"] as const;
 /** What the `s3` adapter calls on the objects under its prefix. */
 export const S3_STORE_OBJECT_ACTIONS = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"] as const;
 
@@ -276,7 +274,7 @@ export class DataApi extends Construct {
         timeout: spec.timeoutSeconds ?? 10,
         reservedConcurrentExecutions: spec.reservedConcurrency ?? 5,
         tracingConfig: { mode: "Active" },
-        environment: { variables: { [STORE_CONFIG_VARIABLE]: JSON.stringify(config) } },
+        environment: { variables: { [STORE_CONFIG_ENV]: JSON.stringify(config) } },
         // The log group exists first (with its retention), and the role can act before the first invocation.
         dependsOn: [logGroup, policy],
       });

@@ -597,34 +597,36 @@ export class PlatformMonitoring extends Construct {
       treatMissingData: "notBreaching",
       metric: { namespace: "AWS/Lambda", metricName: "Throttles", dimensions, statistic: "Sum" },
     });
-    if (!f.watchErrorRateAndLatency) return;
+    const backend = f.backendMetrics;
+    if (!backend) return;
+    const backendDimensions = { ...backend.dimensions };
     this.alarm({
       component: `lambda-${f.name}-error-rate`,
       tier: "functions",
       resource: f.name,
-      meaning: `More than ${t.functionErrorRatePercent}% of the ${f.name} function's invocations failed.`,
-      action: "Read the function's log for the errors (for an external service: its status, timeouts and the open circuit breaker).",
+      meaning: `More than ${t.functionErrorRatePercent}% of the ${f.name} function's calls to its backend failed (error status, timeout or open circuit breaker).`,
+      action: "Read the function's log for the backend's status codes and timeouts; check the external service's status page.",
       profile: "sustained",
       threshold: t.functionErrorRatePercent,
       comparison: "GreaterThanThreshold",
+      // Published only for requests that reached the backend.
       treatMissingData: "notBreaching",
       metricQuery: (period) => [
-        { id: "errors", metric: { namespace: "AWS/Lambda", metricName: "Errors", dimensions, period, stat: "Sum" }, returnData: false },
-        { id: "invocations", metric: { namespace: "AWS/Lambda", metricName: "Invocations", dimensions, period, stat: "Sum" }, returnData: false },
-        { id: "rate", expression: "IF(FILL(invocations, 0) > 0, 100 * FILL(errors, 0) / invocations, 0)", label: "Error rate (%)", returnData: true },
+        { id: "errors", metric: { namespace: backend.namespace, metricName: backend.errorsMetric, dimensions: backendDimensions, period, stat: "Average" }, returnData: false },
+        { id: "rate", expression: "100 * errors", label: "Backend error rate (%)", returnData: true },
       ],
     });
     this.alarm({
-      component: `lambda-${f.name}-duration`,
+      component: `lambda-${f.name}-latency`,
       tier: "functions",
       resource: f.name,
-      meaning: `The ${f.name} function's p99 duration is above ${t.functionDurationMs} ms.`,
-      action: "Check what it waits for (X-Ray traces): the store or external service is slow; its timeout bounds each call.",
+      meaning: `The ${f.name} function's backend answers slower than ${t.functionDurationMs} ms at p99 (retries included).`,
+      action: "Check the backend (X-Ray traces, the external service's status); the store's timeout bounds each call.",
       profile: "sustained",
       threshold: t.functionDurationMs,
       comparison: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
-      metric: { namespace: "AWS/Lambda", metricName: "Duration", dimensions, extendedStatistic: "p99" },
+      metric: { namespace: backend.namespace, metricName: backend.latencyMetric, dimensions: backendDimensions, extendedStatistic: "p99" },
     });
   }
 

@@ -66,9 +66,9 @@ export interface MonitoringThresholds {
   readonly api5xxCount?: number;
   /** p99 latency of an HTTP API, milliseconds. @default 2000 */
   readonly apiLatencyMs?: number;
-  /** Failed invocations of a watched function, percent of its invocations. @default 5 */
+  /** Failed backend calls of a function with `backendMetrics`, percent of its calls. @default 5 */
   readonly functionErrorRatePercent?: number;
-  /** p99 duration of a watched function, milliseconds. @default 3000 */
+  /** p99 backend latency of a function with `backendMetrics`, milliseconds. @default 3000 */
   readonly functionDurationMs?: number;
 }
 
@@ -152,11 +152,24 @@ export interface MonitoredFunction {
   /** Function name (not ARN). */
   readonly functionName: string;
   /**
-   * Also alarm on its error rate and p99 duration (a function in a request path, such as a data-API
-   * store calling an external service), besides any error and throttle.
-   * @default false
+   * Metrics the function's code publishes about the backend it calls (a data-API store calling an
+   * external service): alarms on that backend's error rate (the Average of a 0-or-1 errors metric)
+   * and p99 latency, besides the function's own errors and throttles. Handled failures answer the
+   * caller (a 503) without failing the invocation, so Lambda's own Errors metric never shows them.
+   * @default none
    */
-  readonly watchErrorRateAndLatency?: boolean;
+  readonly backendMetrics?: MonitoredBackendMetrics;
+}
+
+/** Custom metrics a function publishes about the backend it calls (embedded metric format). */
+export interface MonitoredBackendMetrics {
+  readonly namespace: string;
+  /** Every dimension the function publishes the metrics with (CloudWatch matches all of them). */
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** 1 for a failed backend call, 0 for a successful one. */
+  readonly errorsMetric: string;
+  /** Milliseconds spent in the backend per request. */
+  readonly latencyMetric: string;
 }
 
 /** A DynamoDB table. */

@@ -1,4 +1,5 @@
 import { DataApi, type DataStore } from "../../modules/data-api";
+import { DATA_API_METRICS, DATA_API_METRICS_NAMESPACE } from "../../modules/data-api/handler/config";
 import { SecureBucket } from "../../modules/s3-bucket";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
@@ -125,7 +126,21 @@ export class DataApiTier {
         "CKV_AWS_117",
         `the ${store.spec.kind} store calls ${store.spec.kind === "http" ? "an external HTTPS service" : "AWS APIs"} over HTTPS only; nothing it reaches is in the VPC`,
       );
-      ctx.monitoring.addFunction(OWNER, { name: `data-api-${name}`, functionName: store.functionName, watchErrorRateAndLatency: store.spec.kind === "http" });
+      ctx.monitoring.addFunction(OWNER, {
+        name: `data-api-${name}`,
+        functionName: store.functionName,
+        // An external service's health shows in the metrics the handler publishes about its calls.
+        ...(store.spec.kind === "http"
+          ? {
+              backendMetrics: {
+                namespace: DATA_API_METRICS_NAMESPACE,
+                dimensions: { FunctionName: store.functionName, Store: name },
+                errorsMetric: DATA_API_METRICS.adapterErrors,
+                latencyMetric: DATA_API_METRICS.adapterLatency,
+              },
+            }
+          : {}),
+      });
     }
 
     ctx.output(

@@ -138,17 +138,22 @@ describe("DataApiTier", () => {
     expect(Object.values(resourcesOf(json, "aws_kms_key")).some((k) => String(k.description).includes("acme-prod-sessions"))).toBe(false);
   });
 
-  it("registers the API and each store's function; http stores also on error rate and latency", () => {
+  it("registers the API and each store's function; http stores also with the backend metrics their handler publishes", () => {
     const t = dataStores();
     t.synth();
     const registered = t.ctx.monitoring.registered();
     expect(registered.httpApis.map((a) => a.name)).toEqual(["data"]);
-    expect(registered.functions.map((f) => [f.name, f.watchErrorRateAndLatency])).toEqual([
-      ["data-api-customers", false],
-      ["data-api-carts", false],
-      ["data-api-documents", false],
-      ["data-api-payments", true],
+    expect(registered.functions.map((f) => [f.name, f.backendMetrics?.dimensions.Store])).toEqual([
+      ["data-api-customers", undefined],
+      ["data-api-carts", undefined],
+      ["data-api-documents", undefined],
+      ["data-api-payments", "payments"],
     ]);
+    const payments = registered.functions.find((f) => f.name === "data-api-payments")!;
+    // The names the handler writes in its embedded-metric log line (modules/data-api/handler/log.ts).
+    expect(payments.backendMetrics).toMatchObject({ namespace: "DataApi", errorsMetric: "AdapterErrors", latencyMetric: "AdapterLatency" });
+    expect(Object.keys(payments.backendMetrics!.dimensions)).toEqual(["FunctionName", "Store"]);
+    expect(payments.backendMetrics!.dimensions.FunctionName).toBe(payments.functionName);
   });
 });
 
@@ -170,8 +175,13 @@ describe("OperationsTier with data stores", () => {
       "acme-dev-api-data-5xx",
       "acme-dev-api-data-latency",
       "acme-dev-lambda-data-api-payments-error-rate",
-      "acme-dev-lambda-data-api-payments-duration",
+      "acme-dev-lambda-data-api-payments-latency",
     ]));
+    const rate = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.alarm_name === "acme-dev-lambda-data-api-payments-error-rate")!;
+    const adapterErrors = rate.metric_query.find((q: any) => q.metric).metric;
+    expect(adapterErrors).toMatchObject({ namespace: "DataApi", metric_name: "AdapterErrors", stat: "Average", dimensions: { Store: "payments" } });
+    const latency = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.alarm_name === "acme-dev-lambda-data-api-payments-latency")!;
+    expect(latency).toMatchObject({ namespace: "DataApi", metric_name: "AdapterLatency", extended_statistic: "p99" });
     expect(alarms).not.toContain("acme-dev-lambda-data-api-carts-error-rate");
     const throttled = Object.values(resourcesOf(json, "aws_cloudwatch_metric_alarm")).find((a) => a.alarm_name === "acme-dev-dynamodb-carts-throttled")!;
     const metrics = throttled.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric);
