@@ -7,6 +7,7 @@ import type {
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
+  MonitoredKubernetesCluster,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
@@ -53,6 +54,8 @@ export interface PlatformMonitoringProps {
    * `aws:SourceAccount` and `aws:SourceArn`, and use of the topic's key). @default false
    */
   readonly budgetNotifications?: boolean;
+  /** EKS clusters (control-plane alarms). @default [] */
+  readonly clusters?: readonly MonitoredKubernetesCluster[];
   /** AWS Backup vaults. @default [] */
   readonly backupVaults?: readonly MonitoredBackupVault[];
   /** Alarm thresholds. @default see {@link MonitoringThresholds} */
@@ -87,7 +90,7 @@ export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeco
 export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
 export const DEFAULT_SCHEDULE_GROUP = "default";
 
-export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups";
+export type MonitoringTier = "load-balancer" | "services" | "database" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups" | "clusters";
 
 /** One alarm the module created, for runbooks and the README. */
 export interface PlatformAlarm {

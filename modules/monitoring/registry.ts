@@ -6,6 +6,7 @@ import type {
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
+  MonitoredKubernetesCluster,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
@@ -15,7 +16,7 @@ import type {
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults";
+type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults" | "clusters";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
 export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database" | "globalDatabase">>> &
@@ -48,6 +49,7 @@ export class MonitoringRegistry {
   private readonly emrApplications: MonitoredEmrApplication[] = [];
   private readonly stateMachines: MonitoredStateMachine[] = [];
   private readonly backupVaults: MonitoredBackupVault[] = [];
+  private readonly clusters: MonitoredKubernetesCluster[] = [];
   /** `<kind> "<name>"` -> owner. */
   private readonly owners = new Map<string, string>();
   private built?: PlatformMonitoring;
@@ -118,6 +120,12 @@ export class MonitoringRegistry {
     this.backupVaults.push(vault);
   }
 
+  /** An EKS cluster: API server error, unschedulable-pod and etcd-size alarms. */
+  addCluster(owner: string, cluster: MonitoredKubernetesCluster): void {
+    this.claim(owner, "cluster", cluster.name);
+    this.clusters.push(cluster);
+  }
+
   /** Everything registered so far, each kind in registration order (copies). */
   registered(): MonitoredResources {
     return {
@@ -132,6 +140,7 @@ export class MonitoringRegistry {
       emrApplications: [...this.emrApplications],
       stateMachines: [...this.stateMachines],
       backupVaults: [...this.backupVaults],
+      clusters: [...this.clusters],
     };
   }
 

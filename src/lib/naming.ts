@@ -59,5 +59,6 @@ export const NAME_LIMITS = {
   snsTopic: 256,
   cloudTrail: 128,
   wafWebAcl: 128,
+  eksCluster: 100,
   backupVaultOrPlan: 50,
 } as const;

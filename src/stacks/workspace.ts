@@ -8,6 +8,8 @@ import { ComputeTier } from "../tiers/compute";
 import { tierContext } from "../tiers/context";
 import { DatabaseTier } from "../tiers/database";
 import { EdgeTier } from "../tiers/edge";
+import { EksTier } from "../tiers/eks";
+import { ciApplyRoleArn } from "./bootstrap";
 import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
@@ -20,16 +22,28 @@ import { WorkersTier } from "../tiers/workers";
  * One workspace (environment): the provider and remote state, then the platform's tiers in
  * dependency order, each reading its slice of the validated config (see `src/tiers/`). The
  * operations tier comes last: it builds the alarms and dashboard from what the others registered.
+ * With `compute: "ecs"` the application runs on ECS (compute, edge, services, workers, schedules);
+ * with `compute: "eks"` the EKS tier replaces them, and its `handoff` configures the `<name>-apps` stack.
  */
 export class WorkspaceStack extends TerraformStack {
   readonly config: EnvironmentConfig;
   readonly network: NetworkTier;
   readonly database: DatabaseTier;
-  readonly compute: ComputeTier;
-  readonly edge: EdgeTier;
-  readonly services: ServicesTier;
-  readonly workers: WorkersTier;
-  readonly schedules: SchedulesTier;
+  /** ECS only (`compute: "ecs"`). */
+  readonly compute?: ComputeTier;
+  /** ECS only. */
+  readonly edge?: EdgeTier;
+  /** ECS only. */
+  readonly services?: ServicesTier;
+  /** ECS only (on EKS the queues are in the EKS tier). */
+  readonly workers?: WorkersTier;
+  /** ECS only. */
+  readonly schedules?: SchedulesTier;
+  /**
+   * EKS only (`compute: "eks"`): the cluster and what runs on it; `eks.handoff` is what the
+   * `<name>-apps` stack is built from (`new AppsStack(app, config, workspace.eks.handoff)`).
+   */
+  readonly eks?: EksTier;
   /** None when `dataPipeline` is absent or not enabled. */
   readonly pipeline?: PipelineTier;
   readonly operations: OperationsTier;
@@ -53,15 +67,28 @@ export class WorkspaceStack extends TerraformStack {
       network,
       globalDatabasePrimary: config.disasterRecovery?.mode === "global-database",
     }));
-    const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
-    const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
-    const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge }));
-    this.workers = new WorkersTier(ctx, { workers: config.workers, producers: services.producers, network, database, compute });
-    this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
-    if (config.dataPipeline?.enabled) {
-      this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
+    if (config.eks) {
+      this.eks = new EksTier(ctx, {
+        eks: config.eks,
+        services: config.services,
+        workers: config.workers,
+        firewall: config.operations,
+        certificateArn: config.loadBalancer.certificateArn,
+        ciApplyRoleArn: config.github ? ciApplyRoleArn(config) : undefined,
+        network,
+        database,
+      });
+    } else {
+      const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
+      const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
+      const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge }));
+      this.workers = new WorkersTier(ctx, { workers: config.workers, producers: services.producers, network, database, compute });
+      this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
+      if (config.dataPipeline?.enabled) {
+        this.pipeline = new PipelineTier(ctx, { dataPipeline: config.dataPipeline, availabilityZones, network, database });
+      }
+      if (config.access.enabled) this.access = new AccessTier(ctx, { access: config.access, network, database, compute });
     }
-    if (config.access.enabled) this.access = new AccessTier(ctx, { access: config.access, network, database, compute });
     const dr = config.disasterRecovery;
     if (dr) {
       const provider = platformProvider(this, { ...providerProps, region: dr.region, alias: "dr" });
