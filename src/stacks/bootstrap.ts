@@ -112,6 +112,7 @@ export class BootstrapStack extends TerraformStack {
           stateBucket: e.state.bucket,
           lockTable: e.state.lockTable,
           stateKey: stateKey(e),
+          kubernetes: e.compute === "eks",
         })),
       });
       new TerraformOutput(this, "github_oidc_provider_arn", { value: this.github.providerArn, description: "GitHub OIDC identity provider" });

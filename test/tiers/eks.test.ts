@@ -179,6 +179,23 @@ describe("an EKS workspace", () => {
     expect(alarms.filter((a) => a.namespace === "AWS/SQS").length).toBeGreaterThan(0);
   });
 
+  it("lets the cluster role manage its nodes' instance profiles under the workspace boundary, and CI create EKS's service-linked role", () => {
+    const boundaryOf = (account: string, workspace: string) => {
+      const { json } = synthStack(platform.bootstraps.find((b) => b.node.id === `bootstrap-${account}`)!);
+      const policy = Object.values(resourcesOf(json, "aws_iam_policy")).find((p) => p.name === `acme-${workspace}-boundary`)!;
+      const iam = Object.values(resourcesOf(json, "aws_iam_role_policy")).find((p) => p.name === "workspace-iam")!;
+      return { boundary: JSON.parse(policy.policy).Statement, iam: JSON.parse(iam.policy).Statement };
+    };
+    const staging = boundaryOf(STAGING_ACCOUNT, "staging-eks");
+    const dev = boundaryOf("111122223333", "dev");
+    expect(decide(staging.boundary, "iam:CreateInstanceProfile", `arn:aws:iam::${STAGING_ACCOUNT}:instance-profile/eks/node`)).toBe("allow");
+    expect(decide(staging.boundary, "iam:CreateRole", `arn:aws:iam::${STAGING_ACCOUNT}:role/anything`)).toBe("implicit-deny");
+    expect(decide(dev.boundary, "iam:CreateInstanceProfile", "arn:aws:iam::111122223333:instance-profile/eks/node")).toBe("implicit-deny");
+    const slr = (statements: Array<Record<string, any>>) => statements.find((s) => s.Sid === "ServiceLinkedRoles")!.Condition.StringEquals["iam:AWSServiceName"];
+    expect(slr(staging.iam)).toContain("eks.amazonaws.com");
+    expect(slr(dev.iam)).not.toContain("eks.amazonaws.com");
+  });
+
   it("passes the policy pack", () => {
     const { stacks } = platform;
     const entry = stacks.find((s) => s.stack === staging)!;
