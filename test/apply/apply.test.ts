@@ -76,7 +76,7 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
       console.log(formatReport(r));
     }
     console.log(`apply tier: ${results.length} stacks in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  }, 15 * 60_000);
+  }, 25 * 60_000);
   afterAll(() => outdir && rmSync(outdir, { recursive: true, force: true }));
 
   it("applies every stack of the synthesized output, the workspaces among them", () => {
