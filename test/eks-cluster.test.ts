@@ -150,7 +150,7 @@ describe("PodIdentityRole", () => {
       role.grant("objects", [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::logs/*" }]);
     }).json;
 
-  it("is assumable by Pod Identity only, for this account's cluster, with session tags", () => {
+  it("is assumable by Pod Identity only, for this cluster's pods of one namespace and service account", () => {
     const json = build();
     const role = onlyResource(json, "aws_iam_role");
     const trust = JSON.parse(role.assume_role_policy).Statement;
@@ -160,8 +160,12 @@ describe("PodIdentityRole", () => {
         Principal: { Service: POD_IDENTITY_PRINCIPAL },
         Action: ["sts:AssumeRole", "sts:TagSession"],
         Condition: {
-          StringEquals: { "aws:SourceAccount": TEST_ACCOUNT },
-          ArnEquals: { "aws:SourceArn": "arn:aws:eks:us-east-1:123456789012:cluster/acme-test-eks" },
+          StringEquals: {
+            "aws:SourceAccount": TEST_ACCOUNT,
+            "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:us-east-1:123456789012:cluster/acme-test-eks",
+            "aws:RequestTag/kubernetes-namespace": "observability",
+            "aws:RequestTag/kubernetes-service-account": "loki",
+          },
         },
       },
     ]);

@@ -16,7 +16,7 @@ export interface PodIdentityRoleProps {
   readonly component: string;
   readonly accountId: string;
   readonly clusterName: string;
-  /** The cluster whose pods may assume the role (the trust policy's `aws:SourceArn`). */
+  /** The cluster whose pods may assume the role (the `eks-cluster-arn` session tag in the trust policy). */
   readonly clusterArn: string;
   readonly namespace: string;
   readonly serviceAccount: string;
@@ -26,7 +26,8 @@ export interface PodIdentityRoleProps {
 
 /**
  * The AWS identity of one Kubernetes workload through EKS Pod Identity: a role only EKS Pod
- * Identity can assume, and only for this account's cluster (`aws:SourceAccount`, `aws:SourceArn`),
+ * Identity can assume, and only for pods of this cluster, namespace and service account (the
+ * session tags it sets: `eks-cluster-arn`, `kubernetes-namespace`, `kubernetes-service-account`),
  * its inline policy, and the association of the role with one namespace and service account.
  */
 export class PodIdentityRole extends Construct {
@@ -52,9 +53,14 @@ export class PodIdentityRole extends Construct {
           Effect: "Allow",
           Principal: { Service: POD_IDENTITY_PRINCIPAL },
           Action: [...POD_IDENTITY_TRUST_ACTIONS],
+          // The session tags Pod Identity sets: only this cluster's pods of this service account.
           Condition: {
-            StringEquals: { "aws:SourceAccount": props.accountId },
-            ArnEquals: { "aws:SourceArn": props.clusterArn },
+            StringEquals: {
+              "aws:SourceAccount": props.accountId,
+              "aws:RequestTag/eks-cluster-arn": props.clusterArn,
+              "aws:RequestTag/kubernetes-namespace": props.namespace,
+              "aws:RequestTag/kubernetes-service-account": props.serviceAccount,
+            },
           },
         },
       ]),

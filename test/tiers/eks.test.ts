@@ -106,7 +106,10 @@ describe("EksTier", () => {
     for (const role of roles) {
       const [statement] = JSON.parse(role.assume_role_policy).Statement;
       expect(statement.Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
-      expect(statement.Condition.ArnEquals["aws:SourceArn"]).toBe(ref("aws_eks_cluster", clusterId(json), "arn"));
+      expect(statement.Condition.StringEquals["aws:RequestTag/eks-cluster-arn"]).toBe(ref("aws_eks_cluster", clusterId(json), "arn"));
+      const association = Object.values(resourcesOf(json, "aws_eks_pod_identity_association")).find((a) => a.role_arn.includes(Object.entries(resourcesOf(json, "aws_iam_role")).find(([, r]) => r === role)![0]))!;
+      expect(statement.Condition.StringEquals["aws:RequestTag/kubernetes-namespace"]).toBe(association.namespace);
+      expect(statement.Condition.StringEquals["aws:RequestTag/kubernetes-service-account"]).toBe(association.service_account);
     }
   });
 
