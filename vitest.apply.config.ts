@@ -14,6 +14,6 @@ export default defineConfig({
     pool: "forks",
     poolOptions: { forks: { minForks: 1, maxForks: 1 } },
     testTimeout: 30_000,
-    hookTimeout: 15 * 60_000,
+    hookTimeout: 25 * 60_000,
   },
 });

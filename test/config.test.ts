@@ -367,3 +367,67 @@ describe("budgets and costAssumptions", () => {
     expect(dev.budgets).toEqual({ monthlyUsd: 250, actualAlertPercent: [80, 100], forecastAlertPercent: 100 });
   });
 });
+
+describe("compute: ecs | eks", () => {
+  const STAGING = "environments/staging-eks.ts";
+  const eksProblems = (mutate: (env: Record<string, any>) => void): string[] => {
+    const data = rawEnvironment("staging-eks");
+    mutate(data);
+    return checkEnvironment({ file: STAGING, data }).problems;
+  };
+
+  it("keeps ECS the default and gives an EKS workspace its eks block with defaults", () => {
+    const [dev, prod, staging] = loadEnvironments(environmentSources);
+    expect([dev.compute, prod.compute, staging.compute]).toEqual(["ecs", "ecs", "eks"]);
+    expect(dev.eks).toBeUndefined();
+    expect(staging.eks).toMatchObject({ version: "1.32", endpoint: { publicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }, apps: {} });
+    expect(staging.eks!.controlPlaneLogTypes).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    const minimal = rawEnvironment("staging-eks");
+    delete minimal.eks;
+    const parsed = checkEnvironment({ file: STAGING, data: minimal }).config!;
+    expect(parsed.eks).toMatchObject({ version: "1.32", endpoint: { publicAccess: false, publicAccessCidrs: [] }, admins: [], controlPlaneLogRetentionDays: 90 });
+    expect(parsed.eks!.observabilityRetentionDays).toEqual({ logs: 30, metrics: 90, traces: 14 });
+  });
+
+  it.each([
+    ["an eks block on an ECS workspace", (e: any) => (e.eks = {}), `${DEV}: eks: is for compute "eks"; this workspace runs on ECS (set compute: "eks" or remove the block)`],
+    ["an unknown compute", (e: any) => (e.compute = "nomad"), `${DEV}: compute: "nomad" is not one of "ecs", "eks"`],
+  ])("refuses %s", (_what, mutate, expected) => {
+    expect(problems(mutate)).toEqual([expected]);
+  });
+
+  it.each([
+    ["an EC2 service", (e: any) => Object.assign(e.services[1], { compute: "ec2", ec2: { instanceTypes: ["m7g.large"], architecture: "arm64", maxInstances: 2 } }), [
+      `${STAGING}: services[1].compute: "ec2" is an ECS capacity; with compute "eks" EKS Auto Mode places the pods`,
+      `${STAGING}: services[1].ec2: is ECS-only; with compute "eks" the apps stack sets probes, scaling and routes`,
+    ]],
+    ["ECS Exec", (e: any) => (e.services[0].enableExecuteCommand = true), [`${STAGING}: services[0].enableExecuteCommand: is ECS Exec; with compute "eks" use kubectl exec`]],
+    ["a Fargate capacity split", (e: any) => (e.services[0].capacity = { spotWeight: 1 }), [`${STAGING}: services[0].capacity: is ECS-only; with compute "eks" the apps stack sets probes, scaling and routes`]],
+    ["an ECS container health check", (e: any) => (e.services[1].containerHealthCheck = { command: ["CMD", "true"] }), [`${STAGING}: services[1].containerHealthCheck: is ECS-only; with compute "eks" the apps stack sets probes, scaling and routes`]],
+    ["scheduled tasks", (e: any) => (e.scheduledTasks = [{ name: "report", command: ["x"], schedule: "rate(1 day)" }]), [`${STAGING}: scheduledTasks: scheduled tasks run on ECS only; with compute "eks" leave the list empty`]],
+    ["the access host", (e: any) => (e.access = { enabled: true, allowedPrincipalArns: ["arn:aws:iam::555566667777:role/devs"] }), [`${STAGING}: access.enabled: the access host serves ECS workspaces; with compute "eks" reach the cluster through its endpoint`]],
+    ["a domain", (e: any) => (e.domain = { name: "app.example.com", hostedZoneId: "Z123" }), [`${STAGING}: domain: with compute "eks" give the external gateway a certificate with loadBalancer.certificateArn`]],
+    ["no WAF", (e: any) => (e.operations.waf = false), [`${STAGING}: operations.waf: with compute "eks" the external gateway's load balancer is always behind the WAF`]],
+    ["public access CIDRs on a private endpoint", (e: any) => (e.eks.endpoint.publicAccess = false), [`${STAGING}: eks.endpoint.publicAccessCidrs: is for the public endpoint; publicAccess is false`]],
+    ["a public endpoint without CIDRs", (e: any) => (e.eks.endpoint = { publicAccess: true }), [`${STAGING}: eks.endpoint.publicAccessCidrs: publicAccess needs the client networks allowed (EKS would open the endpoint to 0.0.0.0/0)`]],
+    ["a Kubernetes version EKS does not run", (e: any) => (e.eks.version = "1.20"), [`${STAGING}: eks.version: "1.20" is not one of "1.29", "1.30", "1.31", "1.32", "1.33"`]],
+    ["an admin that is not a principal ARN", (e: any) => (e.eks.admins = ["admins"]), [`${STAGING}: eks.admins[0]: must be an IAM principal ARN (arn:aws:iam::<account>:root, :user/<name> or :role/<name>)`]],
+    ["a log type EKS does not have", (e: any) => (e.eks.controlPlaneLogTypes = ["api", "kubelet"]), [`${STAGING}: eks.controlPlaneLogTypes[1]: "kubelet" is not one of "api", "audit", "authenticator", "controllerManager", "scheduler"`]],
+    ["an unknown eks field", (e: any) => (e.eks.nodeGroups = []), [`${STAGING}: eks: unknown field(s) "nodeGroups"`]],
+    ["a highly available service with one replica", (e: any) => (e.services[0].minCount = 1), [`${STAGING}: services[0].minCount: highlyAvailable needs at least 2 replicas (minCount is 1)`]],
+  ])("refuses on EKS %s, one line each", (_what, mutate, expected) => {
+    expect(eksProblems(mutate)).toEqual(expected);
+  });
+
+  it("refuses a public endpoint open to 0.0.0.0/0 in production only", () => {
+    const open = (stage: string) => eksProblems((e) => Object.assign(e, { stage, eks: { ...e.eks, endpoint: { publicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } } }));
+    expect(open("development")).toEqual([]);
+    expect(open("production")).toContain(`${STAGING}: eks.endpoint.publicAccessCidrs[0]: production: the public endpoint cannot be open to 0.0.0.0/0`);
+  });
+
+  it("refuses a highly available ECS service with fewer than 2 tasks too", () => {
+    expect(problems((e) => Object.assign(e.services[0], { highlyAvailable: true, minCount: 1 }))).toEqual([
+      `${DEV}: services[0].minCount: highlyAvailable needs at least 2 replicas (minCount is 1)`,
+    ]);
+  });
+});

@@ -217,10 +217,10 @@ describe("budget guard", () => {
 });
 
 describe("README", () => {
-  it("shows the current dev and prod estimates", async () => {
+  it("shows the current dev, prod and staging-eks estimates", async () => {
     const { readFileSync } = await import("node:fs");
     const readme = readFileSync(`${__dirname}/../README.md`, "utf8");
-    for (const name of ["dev", "prod"]) {
+    for (const name of ["dev", "prod", "staging-eks"]) {
       expect(readme, `${name} total (run npm run cost and update README "Cost estimate")`).toContain(`**$${estimate(name).monthly.toFixed(2)}**`);
     }
   });

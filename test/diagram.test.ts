@@ -61,7 +61,7 @@ describe("committed diagrams (docs/diagrams)", () => {
 
   it("cover every workspace, and README links each", () => {
     const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-    expect(workspaces().map((m) => m.name)).toEqual(["dev", "prod"]);
+    expect(workspaces().map((m) => m.name)).toEqual(["dev", "prod", "staging-eks"]);
     for (const m of workspaces()) {
       expect(readme).toContain(`(docs/diagrams/${m.name}.md)`);
       expect(readme).toContain(`(docs/diagrams/${m.name}.svg)`);

@@ -100,6 +100,9 @@ const BROKEN: Record<string, { resources: Resources; message: RegExp }> = {
   CKV_AWS_62: { resources: policy([{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }]), message: /wildcard actions s3:\*/ },
   CKV_AWS_41: { resources: {}, message: /carries credentials/ },
   CKV2_AWS_28: { resources: { aws_lb: { lb: { internal: false } } }, message: /no WAF web ACL association/ },
+  CKV_AWS_58: { resources: { aws_eks_cluster: { c: { encryption_config: { resources: ["secrets"], provider: {} } } } }, message: /secrets are not encrypted/ },
+  CKV_AWS_37: { resources: { aws_eks_cluster: { c: { enabled_cluster_log_types: ["api", "audit"] } } }, message: /authenticator, controllerManager, scheduler are off/ },
+  CKV_AWS_38: { resources: { aws_eks_cluster: { c: { vpc_config: { endpoint_public_access: true, public_access_cidrs: ["0.0.0.0/0"] } } } }, message: /open to 0\.0\.0\.0\/0/ },
   CKV_AWS_355: { resources: policy([{ Effect: "Allow", Action: ["s3:GetObject", "ecr:GetAuthorizationToken"], Resource: "*" }]), message: /Resource "\*" for s3:GetObject$/ },
 };
 

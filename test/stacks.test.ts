@@ -21,6 +21,9 @@ function synthAll() {
 
 const DEV_ACCOUNT = "111122223333";
 const PROD_ACCOUNT = "444455556666";
+const STAGING_ACCOUNT = "555566667777";
+/** The two ECS workspaces, in two accounts (staging-eks, in a third, is left out). */
+const ecsEnvironments = () => environments().filter((e) => e.compute === "ecs");
 
 const stacks = synthAll();
 
@@ -136,10 +139,12 @@ describe("dev and prod differ where the environments say so", () => {
 
 describe("one bootstrap stack per account", () => {
   it("names each bootstrap-<account> and gives it exactly the workspaces of that account", () => {
-    expect(Object.keys(stacks.bootstraps)).toEqual([`bootstrap-${DEV_ACCOUNT}`, `bootstrap-${PROD_ACCOUNT}`]);
+    expect(Object.keys(stacks.bootstraps)).toEqual([`bootstrap-${DEV_ACCOUNT}`, `bootstrap-${PROD_ACCOUNT}`, `bootstrap-${STAGING_ACCOUNT}`]);
+    const workspaces = ["dev", "prod", "staging-eks"];
     for (const [account, workspace] of [
       [DEV_ACCOUNT, "dev"],
       [PROD_ACCOUNT, "prod"],
+      [STAGING_ACCOUNT, "staging-eks"],
     ]) {
       const { synth, json } = stacks.bootstraps[`bootstrap-${account}`];
       expect(synth).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: [account] });
@@ -147,14 +152,15 @@ describe("one bootstrap stack per account", () => {
       const roles = Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort();
       expect(roles).toEqual([`acme-bootstrap-github-apply-${workspace}`, "acme-bootstrap-github-plan"]);
       // Nothing in one account's bootstrap names the other account or workspace.
-      const other = account === DEV_ACCOUNT ? PROD_ACCOUNT : DEV_ACCOUNT;
-      expect(JSON.stringify(json)).not.toContain(other);
-      expect(JSON.stringify(resourcesOf(json, "aws_iam_role_policy"))).not.toContain(`/${workspace === "dev" ? "prod" : "dev"}/`);
+      for (const other of [DEV_ACCOUNT, PROD_ACCOUNT, STAGING_ACCOUNT].filter((a) => a !== account)) expect(JSON.stringify(json)).not.toContain(other);
+      for (const other of workspaces.filter((w) => w !== workspace)) {
+        expect(JSON.stringify(resourcesOf(json, "aws_iam_role_policy"))).not.toContain(`/${other}/`);
+      }
     }
   });
 
   it("prepares one account for every workspace that declares it shares the account", () => {
-    const envs = environments();
+    const envs = ecsEnvironments();
     envs[1].accountId = envs[0].accountId;
     envs[1].state = { ...envs[0].state };
     const built = buildApp(envs, Testing.app().outdir);
@@ -179,7 +185,7 @@ describe("one bootstrap stack per account", () => {
   });
 
   it("refuses environments of two accounts in one bootstrap stack", () => {
-    const envs = environments();
+    const envs = ecsEnvironments();
     expect(() => new BootstrapStack(Testing.app(), { environments: envs })).toThrow(
       `BootstrapStack: prod not in account ${DEV_ACCOUNT} with state in us-east-1; one stack prepares one account`,
     );

@@ -32,7 +32,8 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  const STACKS = ["bootstrap-111122223333", "bootstrap-444455556666", "dev", "organization", "prod"];
+  const STACKS = ["bootstrap-111122223333", "bootstrap-444455556666", "bootstrap-555566667777", "dev", "organization", "prod", "staging-eks"];
+  const WORKSPACES = ["dev", "prod", "staging-eks"];
   it("checks every synthesized stack", () => {
     expect(Object.keys(results).sort()).toEqual(STACKS);
   });
@@ -49,11 +50,11 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
       return Object.values(json.resource as Record<string, object>).reduce((n, byName) => n + Object.keys(byName).length, 0);
     };
     // The bootstrap and organization stacks have no count/for_each: one planned instance per declared resource.
-    for (const stack of STACKS.filter((s) => !["dev", "prod"].includes(s))) {
+    for (const stack of STACKS.filter((s) => !WORKSPACES.includes(s))) {
       expect(results[stack].toAdd, stack).toBe(declared(stack));
     }
     // Workspaces expand for_each blocks (certificate validation records), so at least as many.
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of WORKSPACES) {
       expect(results[stack].toAdd, stack).toBeGreaterThanOrEqual(declared(stack));
     }
     // prod has a third AZ, a NAT gateway per AZ, HTTPS, WAF, trail and backups.

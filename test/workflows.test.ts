@@ -61,7 +61,7 @@ const needsOf = (job: Job) => [job.needs ?? []].flat();
 const concurrencyOf = (job: Job) => (typeof job.concurrency === "string" ? { group: job.concurrency } : job.concurrency);
 /** Index of the first step whose command matches. */
 const stepIndex = (job: Job, pattern: RegExp) => job.steps.findIndex((s) => pattern.test(s.run ?? ""));
-const applyJobs = { dev: deploy.jobs["apply-dev"], prod: deploy.jobs["apply-prod"] };
+const applyJobs = { dev: deploy.jobs["apply-dev"], prod: deploy.jobs["apply-prod"], "staging-eks": deploy.jobs["apply-staging-eks"] };
 
 describe("workflow files", () => {
   it("are the three the platform documents, and each parses", () => {
@@ -110,7 +110,7 @@ describe("permissions", () => {
 
   it("give id-token: write exactly to the jobs that assume an AWS role", () => {
     const withOidc = allJobs().filter(({ job }) => usesOidc(job)).map(({ file, id }) => `${file}:${id}`);
-    expect(withOidc.sort()).toEqual(["ci.yml:plan", "deploy.yml:apply-dev", "deploy.yml:apply-prod", "image.yml:deploy"]);
+    expect(withOidc.sort()).toEqual(["ci.yml:plan", "deploy.yml:apply-dev", "deploy.yml:apply-prod", "deploy.yml:apply-staging-eks", "image.yml:deploy"]);
     for (const { job } of allJobs()) {
       const permissions = job.permissions;
       if (usesOidc(job)) {
@@ -182,7 +182,7 @@ describe("ci.yml plan", () => {
   const plan = ci.jobs.plan;
 
   it("plans every workspace, pull requests only, with the plan role and no GitHub environment", () => {
-    expect(plan.strategy?.matrix?.workspace).toEqual(["dev", "prod"]);
+    expect(plan.strategy?.matrix?.workspace).toEqual(["dev", "prod", "staging-eks"]);
     expect([...(plan.strategy?.matrix?.workspace as string[])].sort()).toEqual(workspaceNames);
     // The plan roles trust pull-request subjects, which a job in an environment does not get.
     expect(plan.environment).toBeUndefined();
@@ -317,11 +317,13 @@ describe("ci.yml cost estimate", () => {
 });
 
 describe("deploy.yml", () => {
-  it("applies dev, then prod, each in its own GitHub environment", () => {
-    expect(Object.keys(deploy.jobs)).toEqual(["test", "apply-dev", "apply-prod"]);
+  it("applies dev, then prod and staging-eks, each in its own GitHub environment", () => {
+    expect(Object.keys(deploy.jobs)).toEqual(["test", "apply-dev", "apply-staging-eks", "apply-prod"]);
     expect(applyJobs.dev.environment).toBe("dev");
     expect(applyJobs.prod.environment).toBe("prod");
+    expect(applyJobs["staging-eks"].environment).toBe("staging-eks");
     expect(needsOf(applyJobs.prod)).toEqual(["apply-dev"]);
+    expect(needsOf(applyJobs["staging-eks"])).toEqual(["apply-dev"]);
     expect(Object.keys(applyJobs).sort()).toEqual(workspaceNames);
   });
 

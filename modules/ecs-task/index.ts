@@ -24,6 +24,21 @@ export interface SecretReadGrants {
   readonly kmsKeyArns?: readonly string[];
 }
 
+/** The statements that read exactly `grants`: the secrets, the parameters and their keys. */
+export function secretReadStatements(grants: SecretReadGrants): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  if (grants.secretsManagerArns?.length) {
+    statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [...grants.secretsManagerArns] });
+  }
+  if (grants.ssmParameterArns?.length) {
+    statements.push({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [...grants.ssmParameterArns] });
+  }
+  if (grants.kmsKeyArns?.length) {
+    statements.push({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: [...grants.kmsKeyArns] });
+  }
+  return statements;
+}
+
 /** Valid Fargate task sizes: CPU units to the memory sizes (MiB) allowed with them. */
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
@@ -225,25 +240,7 @@ export class FargateTask extends Construct {
         Resource: `${this.logGroup.arn}:*`,
       },
     ];
-    if (grants.secretsManagerArns?.length) {
-      executionStatements.push({
-        Sid: "ReadSecrets",
-        Effect: "Allow",
-        Action: "secretsmanager:GetSecretValue",
-        Resource: [...grants.secretsManagerArns],
-      });
-    }
-    if (grants.ssmParameterArns?.length) {
-      executionStatements.push({
-        Sid: "ReadParameters",
-        Effect: "Allow",
-        Action: "ssm:GetParameters",
-        Resource: [...grants.ssmParameterArns],
-      });
-    }
-    if (grants.kmsKeyArns?.length) {
-      executionStatements.push({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: [...grants.kmsKeyArns] });
-    }
+    executionStatements.push(...secretReadStatements(grants));
     new IamRolePolicy(this, "execution-policy", {
       name: "task-execution",
       role: this.executionRole.id,

@@ -44,8 +44,12 @@ export interface WebFirewallProps {
   /** Account of the log group, for the log-delivery resource policy's conditions. */
   readonly accountId: string;
   readonly region: string;
-  /** ARN of the Application Load Balancer the web ACL protects. */
-  readonly loadBalancerArn: string;
+  /**
+   * ARN of the Application Load Balancer the web ACL protects.
+   * @default none: the ACL is not associated here (a load balancer created outside Terraform, such
+   * as an EKS Auto Mode Ingress, names the ACL itself)
+   */
+  readonly loadBalancerArn?: string;
   /**
    * Requests one client IP may make in any 5-minute window before it is blocked (10 to 2,000,000,000).
    * @default 2000
@@ -103,6 +107,7 @@ export class WebFirewall extends Construct {
       fail(`logRetentionDays must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${logRetentionDays}`);
     }
     if (
+      props.loadBalancerArn !== undefined &&
       !Token.isUnresolved(props.loadBalancerArn) &&
       !/^arn:[\w-]+:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]+\/[0-9a-f]+$/.test(props.loadBalancerArn)
     ) {
@@ -160,10 +165,12 @@ export class WebFirewall extends Construct {
     this.webAclArn = this.webAcl.arn;
     this.webAclName = this.webAcl.name;
 
-    new Wafv2WebAclAssociation(this, "association", {
-      resourceArn: props.loadBalancerArn,
-      webAclArn: this.webAcl.arn,
-    });
+    if (props.loadBalancerArn !== undefined) {
+      new Wafv2WebAclAssociation(this, "association", {
+        resourceArn: props.loadBalancerArn,
+        webAclArn: this.webAcl.arn,
+      });
+    }
 
     const logGroupName = `${WAF_LOG_PREFIX}${physicalName(naming, "", { maxLength: NAME_LIMITS.logGroup - WAF_LOG_PREFIX.length })}`;
     this.logGroup = new CloudwatchLogGroup(this, "log-group", {

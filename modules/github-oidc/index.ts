@@ -158,7 +158,7 @@ export class GithubOidc extends Construct {
       new IamRolePolicy(this, `apply-${workspace.name}-iam`, {
         name: "workspace-iam",
         role: role.id,
-        policy: policyDocument(workspaceIamStatements(props.naming.project, workspace.name, partition, props.accountId)),
+        policy: policyDocument(workspaceIamStatements(props.naming.project, workspace.name, partition, props.accountId, workspace.kubernetes)),
       });
       applyRoles[workspace.name] = role;
       applyRoleArns[workspace.name] = role.arn;

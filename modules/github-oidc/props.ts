@@ -12,6 +12,12 @@ export interface GithubOidcWorkspace {
   readonly lockTable: string;
   /** State object key, `<project>/<env>/terraform.tfstate` in this platform. */
   readonly stateKey: string;
+  /**
+   * The workspace runs an EKS Auto Mode cluster: its boundary lets the cluster role manage the
+   * instance profiles of the nodes it launches, and its apply role may create EKS's service-linked role.
+   * @default false
+   */
+  readonly kubernetes?: boolean;
 }
 
 export interface GithubOidcProps {

@@ -19,6 +19,19 @@ export const SERVICE_LINKED_ROLE_SERVICES = [
   "ops.emr-serverless.amazonaws.com", // EMR Serverless applications (data pipeline)
 ] as const;
 
+/**
+ * The IAM actions an EKS Auto Mode cluster role uses (`AmazonEKSComputePolicy`) on the instance
+ * profiles of the nodes it launches; a Kubernetes workspace's boundary leaves them to that policy.
+ */
+export const EKS_AUTO_MODE_INSTANCE_PROFILE_ACTIONS = [
+  "iam:AddRoleToInstanceProfile",
+  "iam:CreateInstanceProfile",
+  "iam:DeleteInstanceProfile",
+  "iam:GetInstanceProfile",
+  "iam:RemoveRoleFromInstanceProfile",
+  "iam:TagInstanceProfile",
+] as const;
+
 /** `<project>-<workspace>-`: the name prefix of every IAM role and policy a workspace creates. */
 export function workspaceIamPrefix(project: string, workspace: string): string {
   return `${physicalName({ project, environment: workspace }, "")}-`;
@@ -78,6 +91,7 @@ export function workspaceBoundaryStatements(
 ): BoundaryStatement[] {
   const buckets = unique(all.map((w) => w.stateBucket));
   const tables = unique(all.map((w) => tableArn(partition, region, accountId, w.lockTable)));
+  const kubernetes = all.find((w) => w.name === workspace)?.kubernetes ?? false;
   return [
     { Sid: "AllowAllButIam", Effect: "Allow", NotAction: "iam:*", Resource: "*" },
     {
@@ -86,6 +100,17 @@ export function workspaceBoundaryStatements(
       Action: "iam:PassRole",
       Resource: `arn:${partition}:iam::${accountId}:role/${workspaceIamPrefix(project, workspace)}*`,
     },
+    // EKS Auto Mode: the cluster role creates the nodes' instance profiles (holding the workspace's node role).
+    ...(kubernetes
+      ? [
+          {
+            Sid: "AllowEksAutoModeInstanceProfiles",
+            Effect: "Allow" as const,
+            Action: [...EKS_AUTO_MODE_INSTANCE_PROFILE_ACTIONS],
+            Resource: `arn:${partition}:iam::${accountId}:instance-profile/*`,
+          },
+        ]
+      : []),
     { Sid: "DenyCiRoles", Effect: "Deny", Action: "sts:AssumeRole", Resource: [...ciRoleArns] },
     {
       Sid: "DenyTerraformState",
@@ -134,7 +159,7 @@ export const BOUNDARY_POLICY_CHANGES = [
  * the boundary on the roles and the boundary policy as the bootstrap stack wrote it, whatever the
  * deploy policies allow.
  */
-export function workspaceIamStatements(project: string, workspace: string, partition: string, accountId: string): PolicyStatement[] {
+export function workspaceIamStatements(project: string, workspace: string, partition: string, accountId: string, kubernetes = false): PolicyStatement[] {
   const prefix = workspaceIamPrefix(project, workspace);
   const iam = (kind: string, name: string) => `arn:${partition}:iam::${accountId}:${kind}/${name}`;
   const roles = iam("role", `${prefix}*`);
@@ -209,7 +234,7 @@ export function workspaceIamStatements(project: string, workspace: string, parti
       // Service-linked roles cannot take a permissions boundary; their policies are AWS's own.
       Action: "iam:CreateServiceLinkedRole",
       Resource: iam("role", "aws-service-role/*"),
-      Condition: { StringEquals: { "iam:AWSServiceName": [...SERVICE_LINKED_ROLE_SERVICES] } },
+      Condition: { StringEquals: { "iam:AWSServiceName": [...SERVICE_LINKED_ROLE_SERVICES, ...(kubernetes ? ["eks.amazonaws.com"] : [])] } },
     },
     {
       Sid: "DenyRoleChangesWithoutBoundary",

@@ -9,6 +9,7 @@ import type {
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredHttpApi,
+  MonitoredKubernetesCluster,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredService,
@@ -37,7 +38,8 @@ export type DashboardTier =
   | { readonly tier: "schedules"; readonly groups: ReadonlyArray<readonly [string, readonly string[]]> }
   | { readonly tier: "emr"; readonly applications: readonly MonitoredEmrApplication[] }
   | { readonly tier: "workflows"; readonly stateMachines: readonly MonitoredStateMachine[] }
-  | { readonly tier: "backups"; readonly vaults: readonly MonitoredBackupVault[] };
+  | { readonly tier: "backups"; readonly vaults: readonly MonitoredBackupVault[] }
+  | { readonly tier: "clusters"; readonly clusters: readonly MonitoredKubernetesCluster[] };
 
 export interface DashboardInput {
   /** `<project>-<env>`. */
@@ -88,6 +90,7 @@ const TIER_TITLES: Record<DashboardTier["tier"], string> = {
   emr: "EMR Serverless",
   workflows: "Workflows (Step Functions)",
   backups: "Backups (AWS Backup)",
+  clusters: "Kubernetes (EKS control plane)",
 };
 
 function metric(namespace: string, name: string, dimensions: Record<string, string>, options: Record<string, unknown> = {}): MetricRow {
@@ -121,6 +124,8 @@ function tierHeader(tier: DashboardTier): string {
       return tier.stateMachines.map((m) => `\`${m.stateMachineArn}\`, started by rule \`${m.ruleName}\``).join(", ");
     case "backups":
       return tier.vaults.map((v) => `Vault \`${v.vaultName}\`${v.copiesToOtherRegion ? ", copies to the disaster-recovery region" : ""}`).join(", ");
+    case "clusters":
+      return tier.clusters.map((c) => `EKS cluster \`${c.clusterName}\` (control-plane metrics)`).join(", ");
   }
 }
 
@@ -318,6 +323,22 @@ function tierWidgets(tier: DashboardTier, t: Required<MonitoringThresholds>): Me
           stat: "Sum",
           metrics: kinds.flatMap((kind) => [metric("AWS/Backup", `NumberOf${kind}JobsCompleted`, dims), metric("AWS/Backup", `NumberOf${kind}JobsFailed`, dims)]),
         };
+      });
+    case "clusters":
+      return tier.clusters.flatMap((c) => {
+        const dims = { ClusterName: c.clusterName };
+        return [
+          {
+            title: `${c.name}: API server requests`,
+            stat: "Sum",
+            metrics: ["apiserver_request_total", "apiserver_request_total_4XX", "apiserver_request_total_5XX", "apiserver_request_total_429"].map((m) => metric("AWS/EKS", m, dims)),
+          },
+          {
+            title: `${c.name}: pending pods`,
+            stat: "Maximum",
+            metrics: ["scheduler_pending_pods", "scheduler_pending_pods_UNSCHEDULABLE"].map((m) => metric("AWS/EKS", m, dims)),
+          },
+        ];
       });
   }
 }

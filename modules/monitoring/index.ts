@@ -25,6 +25,7 @@ import type {
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
+  MonitoredKubernetesCluster,
   MonitoredService,
   MonitoredStateMachine,
   MonitoredTable,
@@ -201,6 +202,10 @@ export class PlatformMonitoring extends Construct {
     if (props.backupVaults?.length) {
       for (const vault of props.backupVaults) this.backupAlarms(vault);
       tiers.push({ tier: "backups", vaults: props.backupVaults });
+    }
+    if (props.clusters?.length) {
+      for (const cluster of props.clusters) this.clusterAlarms(cluster);
+      tiers.push({ tier: "clusters", clusters: props.clusters });
     }
 
     this.alarms = [...this.created].sort((a, b) => a.name.localeCompare(b.name));
@@ -724,6 +729,47 @@ export class PlatformMonitoring extends Construct {
       // Published only when the rule matches.
       treatMissingData: "notBreaching",
       metric: { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: m.ruleName }, statistic: "Sum" },
+    });
+  }
+
+  // EKS control plane (AWS/EKS, no Container Insights needed): API server errors, unschedulable pods, etcd size.
+  private clusterAlarms(c: MonitoredKubernetesCluster): void {
+    const dimensions = { ClusterName: c.clusterName };
+    this.alarm({
+      component: `eks-${c.name}-apiserver-5xx`,
+      tier: "clusters",
+      resource: c.name,
+      meaning: `The Kubernetes API server of ${c.clusterName} keeps answering with server errors (5xx).`,
+      action: "Check the cluster's health in the EKS console and the api/audit control-plane logs for failing admission webhooks or overloaded requests.",
+      profile: "sustained",
+      threshold: 10,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/EKS", metricName: "apiserver_request_total_5XX", dimensions, statistic: "Sum" },
+    });
+    this.alarm({
+      component: `eks-${c.name}-unschedulable-pods`,
+      tier: "clusters",
+      resource: c.name,
+      meaning: `Pods of ${c.clusterName} stay unschedulable: Auto Mode cannot launch nodes that fit them.`,
+      action: "kubectl get events -A --field-selector reason=FailedScheduling; check the node pools' limits, requests too large for any instance type, and EC2 quotas.",
+      profile: "sustained",
+      threshold: 0,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/EKS", metricName: "scheduler_pending_pods_UNSCHEDULABLE", dimensions, statistic: "Maximum" },
+    });
+    this.alarm({
+      component: `eks-${c.name}-etcd-size`,
+      tier: "clusters",
+      resource: c.name,
+      meaning: `The etcd database of ${c.clusterName} is above 6 GiB; at 8 GiB the cluster turns read-only.`,
+      action: "Find what fills it (many Events, Secrets or ConfigMaps; kubectl get --raw /metrics | grep apiserver_storage_objects) and delete what is not needed.",
+      profile: "sustained",
+      threshold: 6 * 1024 ** 3,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/EKS", metricName: "apiserver_storage_size_bytes", dimensions, statistic: "Maximum" },
     });
   }
 

@@ -8,6 +8,7 @@ import type {
   MonitoredFunction,
   MonitoredGlobalDatabase,
   MonitoredHttpApi,
+  MonitoredKubernetesCluster,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
@@ -59,6 +60,8 @@ export interface PlatformMonitoringProps {
    * `aws:SourceAccount` and `aws:SourceArn`, and use of the topic's key). @default false
    */
   readonly budgetNotifications?: boolean;
+  /** EKS clusters (control-plane alarms). @default [] */
+  readonly clusters?: readonly MonitoredKubernetesCluster[];
   /** AWS Backup vaults. @default [] */
   readonly backupVaults?: readonly MonitoredBackupVault[];
   /** Alarm thresholds. @default see {@link MonitoringThresholds} */
@@ -97,7 +100,7 @@ export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeco
 export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
 export const DEFAULT_SCHEDULE_GROUP = "default";
 
-export type MonitoringTier = "load-balancer" | "services" | "database" | "tables" | "apis" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups";
+export type MonitoringTier = "load-balancer" | "services" | "database" | "tables" | "apis" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups" | "clusters";
 
 /** One alarm the module created, for runbooks and the README. */
 export interface PlatformAlarm {

@@ -7,6 +7,7 @@ import type {
   MonitoredFunction,
   MonitoredGlobalDatabase,
   MonitoredHttpApi,
+  MonitoredKubernetesCluster,
   MonitoredLoadBalancer,
   MonitoredQueue,
   MonitoredSchedule,
@@ -17,7 +18,7 @@ import type {
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults" | "tables" | "httpApis";
+type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults" | "tables" | "httpApis" | "clusters";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
 export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database" | "globalDatabase">>> &
@@ -52,6 +53,7 @@ export class MonitoringRegistry {
   private readonly backupVaults: MonitoredBackupVault[] = [];
   private readonly tables: MonitoredTable[] = [];
   private readonly httpApis: MonitoredHttpApi[] = [];
+  private readonly clusters: MonitoredKubernetesCluster[] = [];
   /** `<kind> "<name>"` -> owner. */
   private readonly owners = new Map<string, string>();
   private built?: PlatformMonitoring;
@@ -134,6 +136,12 @@ export class MonitoringRegistry {
     this.httpApis.push(api);
   }
 
+  /** An EKS cluster: API server error, unschedulable-pod and etcd-size alarms. */
+  addCluster(owner: string, cluster: MonitoredKubernetesCluster): void {
+    this.claim(owner, "cluster", cluster.name);
+    this.clusters.push(cluster);
+  }
+
   /** Everything registered so far, each kind in registration order (copies). */
   registered(): MonitoredResources {
     return {
@@ -150,6 +158,7 @@ export class MonitoringRegistry {
       backupVaults: [...this.backupVaults],
       tables: [...this.tables],
       httpApis: [...this.httpApis],
+      clusters: [...this.clusters],
     };
   }
 

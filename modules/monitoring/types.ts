@@ -228,6 +228,14 @@ export interface MonitoredEmrApplication {
 }
 
 /** An AWS Backup vault whose jobs are watched (metrics in AWS/Backup, published in the vault's region). */
+/** An EKS cluster: its control-plane metrics (namespace `AWS/EKS`, published by EKS 1.28 and later without Container Insights). */
+export interface MonitoredKubernetesCluster {
+  /** Short name used in alarm names (`eks-<name>-...`). */
+  readonly name: string;
+  /** `ClusterName` dimension. */
+  readonly clusterName: string;
+}
+
 export interface MonitoredBackupVault {
   /** Short name used in alarm names (`backup-<name>-...`). */
   readonly name: string;

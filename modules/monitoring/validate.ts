@@ -192,6 +192,12 @@ export function validate(props: PlatformMonitoringProps): void {
     checkIdentifier(`stateMachines[${m.name}].ruleName`, m.ruleName, /^[.\-_A-Za-z0-9]{1,64}$/, "an EventBridge rule name (not an ARN)");
   }
 
+  const clusters = props.clusters ?? [];
+  checkShortNames("clusters", clusters);
+  for (const c of clusters) {
+    checkIdentifier(`clusters[${c.name}].clusterName`, c.clusterName, /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "an EKS cluster name (not an ARN)");
+  }
+
   const vaults = props.backupVaults ?? [];
   checkShortNames("backupVaults", vaults);
   for (const v of vaults) {

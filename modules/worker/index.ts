@@ -42,6 +42,87 @@ export const QUEUE_METRIC_PERIOD_SECONDS = 60;
  */
 export const SCALE_IN_BACKLOG_EXPRESSION = "visible + inflight";
 
+/** What {@link workerQueues} builds a worker's queue pair from. */
+export interface WorkerQueuesProps {
+  readonly naming: NameContext;
+  /** Worker short name: queue `<project>-<env>-<name>`, dead-letter queue `<project>-<env>-<name>-dlq`. */
+  readonly name: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly messageRetentionSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** KMS key ARN of both queues. @default SQS-managed encryption */
+  readonly kmsMasterKeyId?: string;
+}
+
+/**
+ * A worker's queue and dead-letter queue in `scope` (encrypted, long polling, redrive after
+ * `maxReceiveCount` receives, the DLQ accepting only this queue's redrive, TLS-only policies): the
+ * one way both the ECS worker and an EKS workspace's queues are built.
+ */
+export function workerQueues(scope: Construct, props: WorkerQueuesProps): { queue: SqsQueue; deadLetterQueue: SqsQueue } {
+  const encryption = props.kmsMasterKeyId ? { kmsMasterKeyId: props.kmsMasterKeyId } : { sqsManagedSseEnabled: true };
+  const deadLetterQueue = new SqsQueue(scope, "dead-letter-queue", {
+    name: physicalName(props.naming, `${props.name}-dlq`, { maxLength: NAME_LIMITS.sqsQueue }),
+    messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+    ...encryption,
+  });
+  const queue = new SqsQueue(scope, "queue", {
+    name: workerQueueName(props.naming, props.name),
+    visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
+    messageRetentionSeconds: props.messageRetentionSeconds,
+    receiveWaitTimeSeconds: 20,
+    redrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: props.maxReceiveCount }),
+    ...encryption,
+  });
+  new SqsQueueRedriveAllowPolicy(scope, "dead-letter-redrive-allow", {
+    queueUrl: deadLetterQueue.url,
+    redriveAllowPolicy: JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [queue.arn] }),
+  });
+  for (const [key, q] of [
+    ["queue-policy", queue],
+    ["dead-letter-queue-policy", deadLetterQueue],
+  ] as const) {
+    new SqsQueuePolicy(scope, key, { queueUrl: q.url, policy: policyDocument([denyInsecureQueueTransport(q.arn)]) });
+  }
+  return { queue, deadLetterQueue };
+}
+
+/**
+ * The queues of a worker that runs outside ECS (an EKS Deployment): {@link workerQueues} only, with
+ * the statements a consumer and a producer get on them.
+ */
+export class WorkerQueuePair extends Construct {
+  readonly queue: SqsQueue;
+  readonly deadLetterQueue: SqsQueue;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+
+  constructor(scope: Construct, id: string, props: WorkerQueuesProps) {
+    super(scope, id);
+    if (props.visibilityTimeoutSeconds < 0 || props.visibilityTimeoutSeconds > MAX_VISIBILITY_TIMEOUT) {
+      throw new Error(`WorkerQueuePair ${props.name}: visibilityTimeoutSeconds must be 0 to ${MAX_VISIBILITY_TIMEOUT}`);
+    }
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workerQueues(this, props));
+    this.queueUrl = this.queue.url;
+    this.queueArn = this.queue.arn;
+    this.queueName = this.queue.name;
+    this.deadLetterQueueName = this.deadLetterQueue.name;
+  }
+
+  /** What the worker itself may do: consume (and re-send retries to) its queue. */
+  consumeStatements(): PolicyStatement[] {
+    return [{ Sid: "ConsumeQueue", Effect: "Allow", Action: [...CONSUMER_ACTIONS], Resource: this.queue.arn }];
+  }
+
+  /** What a producer may do: send to the queue. */
+  sendStatements(): PolicyStatement[] {
+    return [{ Sid: "SendToQueue", Effect: "Allow", Action: [...PRODUCER_ACTIONS], Resource: this.queue.arn }];
+  }
+}
+
 /** Actions the worker's task role has on its queue, and nothing else. */
 export const CONSUMER_ACTIONS = [
   "sqs:ReceiveMessage",
@@ -289,35 +370,14 @@ export class CeleryWorker extends Construct {
     }
 
     // Queues.
-    const encryption = kmsKey ? { kmsMasterKeyId: kmsKey } : { sqsManagedSseEnabled: true };
-    this.deadLetterQueue = new SqsQueue(this, "dead-letter-queue", {
-      name: physicalName(props.naming, `${props.name}-dlq`, { maxLength: NAME_LIMITS.sqsQueue }),
-      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
-      ...encryption,
-    });
-    this.queue = new SqsQueue(this, "queue", {
-      name: queueName,
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workerQueues(this, {
+      naming: props.naming,
+      name: props.name,
       visibilityTimeoutSeconds: visibilityTimeout,
       messageRetentionSeconds: retention,
-      receiveWaitTimeSeconds: 20,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetterQueue.arn, maxReceiveCount }),
-      ...encryption,
-    });
-    new SqsQueueRedriveAllowPolicy(this, "dead-letter-redrive-allow", {
-      queueUrl: this.deadLetterQueue.url,
-      redriveAllowPolicy: JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [this.queue.arn] }),
-    });
-    for (const [key, queue] of [
-      ["queue-policy", this.queue],
-      ["dead-letter-queue-policy", this.deadLetterQueue],
-    ] as const) {
-      new SqsQueuePolicy(this, key, {
-        queueUrl: queue.url,
-        policy: policyDocument([
-          denyInsecureQueueTransport(queue.arn),
-        ]),
-      });
-    }
+      maxReceiveCount,
+      kmsMasterKeyId: kmsKey,
+    }));
     this.queueUrl = this.queue.url;
     this.queueArn = this.queue.arn;
     this.queueName = this.queue.name;

@@ -6,7 +6,7 @@ import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
  * IAM principals allowed to assume a workspace's developer role: account roots, users or roles,
  * each named in full. Wildcards are refused: a trust policy with `*` trusts more than anyone meant.
  */
-const principalArn = z
+export const principalArn = z
   .string()
   .refine((arn) => !arn.includes("*"), "wildcards are refused: name each principal ARN in full")
   .refine(

@@ -10,6 +10,7 @@ import { isZoneId, zoneProblem } from "../lib/zones";
 import { accessSchema, checkAccess } from "./access";
 import { checkDataStores, dataApiSchema, externalServiceSchema, serviceDataStoreFields, tableSchema } from "./data-stores";
 import { checkDisasterRecovery, disasterRecoverySchema } from "./disaster-recovery";
+import { checkCompute, checkHighAvailability, eksSchema } from "./eks";
 
 export { LOG_RETENTION_DAYS };
 
@@ -330,10 +331,13 @@ const service = z
     readonlyRootFilesystem: z.boolean().default(true),
     enableExecuteCommand: z.boolean().default(false),
     ...serviceDataStoreFields,
+    /** The service must survive losing a node or a zone: at least 2 replicas (minCount), spread across zones on EKS. @default false */
+    highlyAvailable: z.boolean().default(false),
   })
   .strict()
   .superRefine((svc, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    checkHighAvailability(svc, ctx);
     if (svc.compute === "fargate") {
       checkFargateSize(svc, ctx);
       if (svc.ec2) issue("ec2", 'is for compute "ec2"; this service runs on Fargate');
@@ -766,6 +770,13 @@ export const environmentSchema = z
     sharesAccountWith: z.array(identifier("environment name", 12)).default([]),
     region: regionName,
     /**
+     * What runs the application: `ecs` (ECS services, workers and scheduled tasks) or `eks` (an EKS
+     * Auto Mode cluster configured by `eks`, its workloads in the `<name>-apps` stack). @default "ecs"
+     */
+    compute: z.enum(["ecs", "eks"]).default("ecs"),
+    /** The EKS cluster of a `compute: "eks"` workspace (README "EKS variant"). @default the defaults, with compute "eks" */
+    eks: eksSchema.optional(),
+    /**
      * Explicit availability zones (no API lookup, so plans work offline): all zone IDs ("use1-az1",
      * the same zone in every account) or all zone names ("us-east-1a", mapped per account).
      */
@@ -844,6 +855,7 @@ export const environmentSchema = z
   .strict()
   .superRefine((env, ctx) => {
     checkAccess(env.access, env, ctx);
+    checkCompute(env, ctx);
     if (env.disasterRecovery) checkDisasterRecovery(env.disasterRecovery, env, ctx);
     const seenAz = new Set<string>();
     const regionValid = regionName.safeParse(env.region).success;
@@ -938,8 +950,10 @@ export const environmentSchema = z
       guard(["operations", "backup"], env.operations.backup, "the database needs an AWS Backup plan");
     }
   })
-  .transform(({ service: _replaced, ...env }) => ({
+  .transform(({ service: _replaced, eks, ...env }) => ({
     ...env,
+    // Only an EKS workspace has the block (refused above with compute "ecs"), with its defaults when absent.
+    eks: env.compute === "eks" ? (eks ?? eksSchema.parse({})) : undefined,
     // Refused above when missing.
     services: env.services ?? [],
     state: { ...env.state, region: env.state.region ?? env.region },

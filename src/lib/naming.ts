@@ -59,6 +59,7 @@ export const NAME_LIMITS = {
   snsTopic: 256,
   cloudTrail: 128,
   wafWebAcl: 128,
+  eksCluster: 100,
   backupVaultOrPlan: 50,
   secretsManagerSecret: 512,
 } as const;

@@ -6,6 +6,7 @@ import { SecureBucket } from "../../modules/s3-bucket";
 import { stateKey } from "../lib/backend";
 import { partitionOf } from "../lib/iam";
 import type { EnvironmentConfig } from "../config/schema";
+import { NAME_LIMITS, physicalName } from "../lib/naming";
 import { platformProvider } from "../lib/provider";
 
 /** The `Environment` tag and the name context of what the bootstrap stacks create (`<project>-bootstrap-*`). */
@@ -14,6 +15,15 @@ export const BOOTSTRAP_STACK = "bootstrap";
 /** `bootstrap-<account id>`: the stack that prepares one account for its workspaces. */
 export function bootstrapStackName(accountId: string): string {
   return `${BOOTSTRAP_STACK}-${accountId}`;
+}
+
+/**
+ * ARN of the CI apply role of workspace `config` (created by its account's bootstrap stack when
+ * `github` is configured), computed like the bootstrap stack names it: no data source needed.
+ */
+export function ciApplyRoleArn(config: Pick<EnvironmentConfig, "project" | "name" | "region" | "accountId">): string {
+  const name = physicalName({ project: config.project, environment: BOOTSTRAP_STACK }, `github-apply-${config.name}`, { maxLength: NAME_LIMITS.iamRole });
+  return `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name}`;
 }
 
 export interface BootstrapStackProps {
@@ -102,6 +112,7 @@ export class BootstrapStack extends TerraformStack {
           stateBucket: e.state.bucket,
           lockTable: e.state.lockTable,
           stateKey: stateKey(e),
+          kubernetes: e.compute === "eks",
         })),
       });
       new TerraformOutput(this, "github_oidc_provider_arn", { value: this.github.providerArn, description: "GitHub OIDC identity provider" });

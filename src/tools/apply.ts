@@ -41,6 +41,7 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_dynamodb_", "dynamodb"],
   ["aws_ecr_", "ecr"],
   ["aws_ecs_", "ecs"],
+  ["aws_eks_", "eks"],
   ["aws_eip", "ec2"],
   ["aws_emrserverless_", "emrserverless"],
   ["aws_flow_log", "ec2"],

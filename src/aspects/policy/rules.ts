@@ -508,4 +508,35 @@ export const POLICY_RULES: readonly PolicyRule[] = [
     check: (lb, ctx) =>
       lb.config.internal === true || ctx.referencing("aws_wafv2_web_acl_association", lb).length > 0 ? undefined : "no WAF web ACL association",
   },
+  // ---- EKS
+  {
+    id: "CKV_AWS_58",
+    description: "EKS clusters encrypt Kubernetes secrets with a KMS key",
+    resourceTypes: ["aws_eks_cluster"],
+    check: (c) => {
+      const encryption = [c.config.encryption_config].flat().filter(Boolean) as Array<Record<string, any>>;
+      return encryption.some((e) => asList(e.resources).includes("secrets") && [e.provider].flat()[0]?.key_arn) ? undefined : "secrets are not encrypted with a KMS key";
+    },
+  },
+  {
+    id: "CKV_AWS_37",
+    description: "EKS clusters send every control-plane log type to CloudWatch Logs",
+    resourceTypes: ["aws_eks_cluster"],
+    check: (c) => {
+      const missing = ["api", "audit", "authenticator", "controllerManager", "scheduler"].filter((t) => !asList(c.config.enabled_cluster_log_types).includes(t));
+      return missing.length === 0 ? undefined : `control-plane logs ${missing.join(", ")} are off`;
+    },
+  },
+  {
+    id: "CKV_AWS_38",
+    description: "EKS public endpoints are not open to 0.0.0.0/0",
+    resourceTypes: ["aws_eks_cluster"],
+    check: (c) => {
+      const vpc = [c.config.vpc_config].flat()[0] ?? {};
+      if (vpc.endpoint_public_access === false) return undefined;
+      const cidrs = asList(vpc.public_access_cidrs);
+      // EKS opens a public endpoint without CIDRs to 0.0.0.0/0.
+      return cidrs.length === 0 || cidrs.some((cidr) => cidr.endsWith("/0")) ? "the public endpoint is open to 0.0.0.0/0" : undefined;
+    },
+  },
 ];

@@ -71,6 +71,10 @@ export interface StackEstimate {
  */
 export const FREE_TYPES: Readonly<Record<string, string>> = {
   aws_iam_role: "IAM is free",
+  aws_eks_access_entry: "EKS access entries are free",
+  aws_eks_access_policy_association: "EKS access policy associations are free",
+  aws_eks_addon: "EKS add-ons are free (their pods run on the cluster's nodes)",
+  aws_eks_pod_identity_association: "EKS Pod Identity is free",
   aws_iam_policy: "IAM is free",
   aws_iam_role_policy: "IAM is free",
   aws_iam_role_policy_attachment: "IAM is free",

@@ -63,6 +63,7 @@ export const KNOWN_KINDS: Readonly<Record<string, KnownKind>> = {
   aws_lambda_event_source_mapping: { kind: "Event source", owner: "function_name", flows: [{ attribute: "event_source_arn", direction: "in", label: "polls" }] },
   aws_emrserverless_application: { kind: "EMR Serverless", principal: true },
   aws_eks_cluster: { kind: "EKS cluster", principal: true },
+  aws_eks_pod_identity_association: { kind: "Pod Identity (namespace/service account)", principal: true, nameAttribute: "service_account" },
   aws_instance: { kind: "EC2 instance", principal: true, nameAttribute: "tags.Name" },
   aws_autoscaling_group: { kind: "EC2 Auto Scaling group", principal: true },
   aws_sfn_state_machine: { kind: "Step Functions", principal: true },
