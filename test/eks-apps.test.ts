@@ -1,9 +1,9 @@
 import { TerraformStack, Testing } from "cdktf";
-import { Deployment } from "kubernetes-models/apps/v1";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1beta1";
-import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy";
+import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
 import { describe, expect, it } from "vitest";
 import { applicationObjects, authorityMatch, dashboardFiles, emitManifest, IngressClassParams, uriMatch, type MeshApplicationProps } from "../modules/eks-apps";
 import { ALLOY_CHART } from "../modules/eks-apps/charts/alloy";

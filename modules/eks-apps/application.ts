@@ -4,13 +4,14 @@
  * an Istio AuthorizationPolicy admitting only its declared callers (and the ingress gateways when
  * it is public). Every object is a typed model, validated before it is emitted.
  */
-import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1beta1";
+import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1beta1/AuthorizationPolicy";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { Deployment } from "kubernetes-models/apps/v1";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { Service, ServiceAccount } from "kubernetes-models/v1";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import { emitManifest, type KubernetesModel } from "./manifest";

@@ -7,11 +7,12 @@
  * Both get an Istio `Gateway` for HTTP on their hosts, and the apps namespace gets STRICT mTLS.
  */
 import type { Release } from "@cdktf/provider-helm/lib/release";
-import { Gateway } from "@kubernetes-models/istio/networking.istio.io/v1beta1";
-import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1beta1";
+import { Gateway } from "@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway";
+import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1beta1/PeerAuthentication";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { Ingress, IngressClass } from "kubernetes-models/networking.k8s.io/v1";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { IngressClass } from "kubernetes-models/networking.k8s.io/v1/IngressClass";
 import { principal } from "./application";
 import {
   GATEWAY_HTTP_PORT,

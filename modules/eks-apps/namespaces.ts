@@ -1,4 +1,4 @@
-import { Namespace } from "kubernetes-models/v1";
+import { Namespace } from "kubernetes-models/v1/Namespace";
 
 export interface PlatformNamespace {
   readonly name: string;

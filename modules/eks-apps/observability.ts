@@ -13,7 +13,8 @@ import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigMap } from "kubernetes-models/v1";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { REPO_ROOT } from "../../src/lib/paths";
 import { ALLOY_CHART, OTLP_GRPC_PORT, alloyValues } from "./charts/alloy";
 import type { PinnedChart } from "./charts/chart";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_PASSWORD_VALUE, GRAFANA_CHART, grafanaValues } from "./charts/grafana";
@@ -24,7 +25,7 @@ import { emitManifest, type KubernetesModel } from "./manifest";
 import { chartRelease } from "./release";
 
 /** The dashboards the module ships (Grafana JSON models), by file name. */
-export const DASHBOARD_DIR = join(__dirname, "dashboards");
+export const DASHBOARD_DIR = join(REPO_ROOT, "modules", "eks-apps", "dashboards");
 
 export function dashboardFiles(): Record<string, string> {
   return Object.fromEntries(

@@ -3,7 +3,7 @@
  * services' listener-rule priorities (lowest first, as the ALB of the ECS variant evaluates them),
  * each matching the service's path patterns and host headers.
  */
-import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1";
+import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
 import { SERVICE_PORT } from "./application";
 
