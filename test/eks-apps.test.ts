@@ -13,6 +13,7 @@ import { LOKI_CHART } from "../modules/eks-apps/charts/loki";
 import { MIMIR_CHART } from "../modules/eks-apps/charts/mimir";
 import { TEMPO_CHART } from "../modules/eks-apps/charts/tempo";
 import { APPS_NAMESPACE, INGRESS_NAMESPACE, OBSERVABILITY_NAMESPACE, POD_IDENTITY_WORKLOADS } from "../modules/eks-cluster/handoff";
+import { POLICY_RULES, PolicyAspect } from "../src/aspects/policy";
 import { eksAppsSchema } from "../src/config/eks-apps";
 import { formatIssue } from "../src/config/load";
 import { AppsStack } from "../src/stacks/apps";
@@ -339,6 +340,14 @@ describe("apps stack of an EKS workspace", () => {
     it("hold nothing Terraform would read as an interpolation", () => {
       for (const [file, text] of Object.entries(dashboardFiles())) expect(text, file).not.toMatch(/[$%]\{/);
     });
+  });
+
+  it.each([false, true])("passes the policy pack (production rules: %s)", (production) => {
+    const app = Testing.app();
+    const apps = new AppsStack(app, eksTestConfig({ mutate: (c) => production && (c.stage = "production") }), testHandoff());
+    const policy = new PolicyAspect(POLICY_RULES, production);
+    const results = policy.evaluate(apps);
+    expect(results.filter((r) => r.outcome === "fail")).toEqual([]);
   });
 
   it("synthesizes the same JSON twice", () => {
