@@ -266,6 +266,7 @@ describe("apps stack of an EKS workspace", () => {
       expect(loki.loki.storage.bucketNames.chunks).toBe(buckets.loki);
       expect(loki.loki.storage.type).toBe("s3");
       expect(loki.minio.enabled).toBe(false);
+      expect([loki.chunksCache.allocatedMemory, loki.resultsCache.allocatedMemory]).toEqual([1024, 512]);
       expect(loki.loki.limits_config.retention_period).toBe("720h");
       const mimir = releaseOf(json, "mimir").parsedValues;
       expect(mimir.serviceAccount.name).toBe(POD_IDENTITY_WORKLOADS.mimir.serviceAccount);

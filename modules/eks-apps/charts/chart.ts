@@ -25,11 +25,3 @@ export interface ChartServiceAccount {
   readonly create: boolean;
   readonly name: string;
 }
-
-/** Spreads a workload's pods across zones (preferably) and nodes: the same rule for every chart that takes one. */
-export function zoneSpread(matchLabels: Record<string, string>): Array<Record<string, unknown>> {
-  return [
-    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
-    { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
-  ];
-}

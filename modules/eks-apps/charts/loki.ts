@@ -30,6 +30,9 @@ export interface LokiValues {
   readonly backend: { readonly replicas: number };
   readonly read: { readonly replicas: number };
   readonly write: { readonly replicas: number };
+  /** Memcached for chunks and query results, MB per replica (the chart's chunk cache asks for 8 GB by default). */
+  readonly chunksCache: { readonly allocatedMemory: number };
+  readonly resultsCache: { readonly allocatedMemory: number };
   /** The chart's bundled MinIO (object storage for trials) stays off: S3 is the store. */
   readonly minio: { readonly enabled: boolean };
   readonly lokiCanary: { readonly enabled: boolean };
@@ -60,6 +63,8 @@ export function lokiValues(props: LokiProps): LokiValues {
     backend: { replicas: props.replicas },
     read: { replicas: props.replicas },
     write: { replicas: Math.max(props.replicas, 2) },
+    chunksCache: { allocatedMemory: 1024 },
+    resultsCache: { allocatedMemory: 512 },
     minio: { enabled: false },
     lokiCanary: { enabled: false },
     test: { enabled: false },
