@@ -428,9 +428,15 @@ describe("refusals", () => {
     );
   });
 
-  it("highly available raises the floor of a service configured with one replica to two", () => {
-    const { json } = synthApps(eksTestConfig({ mutate: (c) => Object.assign(c.services[2], { highlyAvailable: true, minCount: 1, maxCount: 1 }) }));
-    expect(manifestOf(json, "HorizontalPodAutoscaler", "ledger").spec).toMatchObject({ minReplicas: 2, maxReplicas: 2 });
+  it("a highly available service configured with one replica stops synthesis with one line", () => {
+    expect(() => synthApps(eksTestConfig({ mutate: (c) => Object.assign(c.services[2], { highlyAvailable: true, minCount: 1, maxCount: 1 }) }))).toThrow(
+      "MeshApplication ledger: is highly available but minReplicas is 1 (at least 2)",
+    );
+  });
+
+  it("a service with minCount 0 keeps one pod (an HPA cannot scale to zero)", () => {
+    const { json } = synthApps(eksTestConfig({ mutate: (c) => (c.services[2].minCount = 0) }));
+    expect(manifestOf(json, "HorizontalPodAutoscaler", "ledger").spec).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
   });
 
   it("a service the handoff has no image for", () => {

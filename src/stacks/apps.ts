@@ -173,8 +173,10 @@ export class AppsStack extends TerraformStack {
         memory: service.memory,
         command: service.command,
         environment: { ...service.environment, ...(handoff.serviceEnvironment[service.name] ?? {}) },
-        minReplicas: Math.max(service.minCount, ha ? 2 : 1),
-        maxReplicas: Math.max(service.maxCount, ha ? 2 : 1),
+        // An HPA cannot scale to zero: a service with minCount 0 keeps one pod. A highly available
+        // service with fewer than two is refused (MeshApplication), never quietly raised.
+        minReplicas: Math.max(service.minCount, 1),
+        maxReplicas: Math.max(service.maxCount, 1),
         highlyAvailable: ha,
         cpuTargetPercent: service.cpuTargetPercent,
         memoryTargetPercent: service.memoryTargetPercent ?? DEFAULT_MEMORY_TARGET_PERCENT,
