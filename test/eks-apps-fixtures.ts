@@ -16,7 +16,7 @@ export function eksTestConfig(options: { apps?: EksAppsInput; mutate?: (config: 
   const config: EnvironmentConfig = {
     ...dev,
     name: "staging-eks",
-    stage: "staging" as EnvironmentConfig["stage"],
+    stage: "development",
     services: [
       { ...web, calls: ["api"], minCount: 2, maxCount: 6, highlyAvailable: true } as EnvironmentConfig["services"][number],
       {
