@@ -5,6 +5,7 @@ import { POLICY_RULES, PolicyAspect, type PolicyResult } from "./aspects/policy"
 import { partitionOf } from "./lib/iam";
 import { resolveStacks } from "./lib/synthesis";
 import type { EnvironmentConfig } from "./config/schema";
+import { AppsStack } from "./stacks/apps";
 import { BootstrapStack } from "./stacks/bootstrap";
 import { OrganizationStack } from "./stacks/organization";
 import { WorkspaceStack } from "./stacks/workspace";
@@ -14,6 +15,8 @@ export interface PlatformApp {
   /** One per AWS account, in the order the accounts first appear among the environments. */
   readonly bootstraps: BootstrapStack[];
   readonly workspaces: WorkspaceStack[];
+  /** One `<name>-apps` stack (Helm releases, Kubernetes manifests) per `compute: "eks"` workspace. */
+  readonly apps: AppsStack[];
   /** The organization's guardrails, when the environments name an organization. */
   readonly organization?: OrganizationStack;
   /** Every stack with whether production-only policy rules apply to it, and its policy aspect. */
@@ -29,6 +32,7 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
   const accounts = [...new Set(environments.map((e) => e.accountId))];
   const bootstraps = accounts.map((account) => new BootstrapStack(app, { environments: environments.filter((e) => e.accountId === account) }));
   const workspaces = environments.map((config) => new WorkspaceStack(app, config));
+  const apps = workspaces.flatMap((w) => (w.eks ? [new AppsStack(app, w.config, w.eks.handoff)] : []));
   const [first] = environments;
   const organization = first?.organization
     ? new OrganizationStack(app, { organization: first.organization, project: first.project, region: first.region, github: first.github })
@@ -38,6 +42,7 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
     ...bootstraps.map((b) => ({ stack: b as TerraformStack, production: true })),
     ...(organization ? [{ stack: organization as TerraformStack, production: true }] : []),
     ...workspaces.map((w) => ({ stack: w as TerraformStack, production: w.config.stage === "production" })),
+    ...apps.map((a) => ({ stack: a as TerraformStack, production: a.config.stage === "production" })),
   ].map((entry) => ({ ...entry, policy: new PolicyAspect(POLICY_RULES, entry.production) }));
   for (const { stack, policy } of stacks) {
     Aspects.of(stack).add(policy);
@@ -53,7 +58,7 @@ export function buildApp(environments: readonly EnvironmentConfig[], outdir?: st
       workspace.node.findAll().forEach((node) => aspect.visit(node));
     }
   }
-  return { app, bootstraps, workspaces, organization, stacks };
+  return { app, bootstraps, workspaces, apps, organization, stacks };
 }
 
 /** Evaluates the policy pack over every stack of the app without synthesizing. */

@@ -1,9 +1,22 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Testing } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, finalizeAndCheck } from "../src/app";
-import { checkStack, checkStacks, synthesizedStacks, terraformUnavailableReason, type StackCheck } from "../src/tools/terraform";
+import { AppsStack } from "../src/stacks/apps";
+import {
+  checkStack,
+  checkStacks,
+  missingFromMirror,
+  planNeedsCluster,
+  providerMirror,
+  requiredProviders,
+  synthesizedStacks,
+  terraformUnavailableReason,
+  type StackCheck,
+} from "../src/tools/terraform";
+import { eksTestConfig, testHandoff } from "./eks-apps-fixtures";
 import { environments } from "./helpers";
 
 /**
@@ -17,6 +30,43 @@ if (unavailable) {
   // Visible in the test output; `npm run validate` fails outright in the same situation.
   console.warn(`Terraform tier skipped: ${unavailable}`);
 }
+
+describe("which stacks the Terraform tier can check", () => {
+  const appsStack = {
+    terraform: {
+      required_providers: {
+        aws: { source: "aws", version: "5.100.0" },
+        helm: { source: "helm", version: "3.1.1" },
+        kubernetes: { source: "kubernetes", version: "2.38.0" },
+        random: { source: "hashicorp/random", version: "3.7.2" },
+      },
+    },
+  };
+
+  it("reads each provider's registry address from required_providers", () => {
+    expect(requiredProviders(appsStack)).toEqual({
+      aws: "registry.terraform.io/hashicorp/aws",
+      helm: "registry.terraform.io/hashicorp/helm",
+      kubernetes: "registry.terraform.io/hashicorp/kubernetes",
+      random: "registry.terraform.io/hashicorp/random",
+    });
+  });
+
+  it("names the providers a mirror lacks, and the stacks whose plan needs their cluster", () => {
+    const mirror = mkdtempSync(join(tmpdir(), "mirror-"));
+    try {
+      mkdirSync(join(mirror, "registry.terraform.io", "hashicorp", "aws"), { recursive: true });
+      expect(missingFromMirror(appsStack, mirror)).toEqual(["helm", "kubernetes", "random"]);
+      mkdirSync(join(mirror, "registry.terraform.io", "hashicorp", "helm"), { recursive: true });
+      expect(missingFromMirror(appsStack, mirror)).toEqual(["kubernetes", "random"]);
+      expect(missingFromMirror({ terraform: { required_providers: { aws: { source: "aws" } } } }, mirror)).toEqual([]);
+    } finally {
+      rmSync(mirror, { recursive: true, force: true });
+    }
+    expect(planNeedsCluster(appsStack)).toBe("plan needs the cluster (helm and kubernetes providers read its API while planning)");
+    expect(planNeedsCluster({ terraform: { required_providers: { aws: { source: "aws" } } } })).toBeUndefined();
+  });
+});
 
 describe.skipIf(unavailable !== undefined)("terraform validate and offline plan", () => {
   const outdir = mkdtempSync(join(tmpdir(), "platform-tf-"));
@@ -59,6 +109,18 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
     }
     // prod has a third AZ, a NAT gateway per AZ, HTTPS, WAF, trail and backups.
     expect(results.prod.toAdd).toBeGreaterThan(results.dev.toAdd!);
+  });
+
+  it("reports an EKS workspace's apps stack as skipped: its providers are not in the offline mirror", async () => {
+    const appsOut = join(outdir, "apps");
+    const app = Testing.app({ outdir: appsOut });
+    new AppsStack(app, eksTestConfig(), testHandoff());
+    app.synth();
+    const [apps] = synthesizedStacks(appsOut);
+    expect(apps.stack).toBe("staging-eks-apps");
+    const result = await checkStack(apps.dir, apps.stack, { validate: false });
+    expect(result).toMatchObject({ ok: true, skipped: `providers helm, kubernetes, random absent from the provider mirror at ${providerMirror()}` });
+    expect(result.toAdd).toBeUndefined();
   });
 
   it("plan refuses what validate refuses: a value outside the range the provider schema allows", async () => {

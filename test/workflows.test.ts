@@ -162,6 +162,17 @@ describe("commands", () => {
     expect(needsOf(deploy.jobs["apply-dev"])).toEqual(["test"]);
   });
 
+  it("ci.yml initializes and validates every synthesized stack with network, after the offline tier", () => {
+    const test = ci.jobs.test;
+    const validate = stepIndex(test, /terraform -chdir="\$stack" validate/);
+    expect(validate).toBeGreaterThan(stepIndex(test, /^npm test$/m));
+    const script = test.steps[validate].run!;
+    expect(script).toContain(`for stack in ${synthOutput}/stacks/*/; do`);
+    // No backend: validation needs no state and no AWS credentials.
+    expect(script).toContain('terraform -chdir="$stack" init -backend=false -input=false');
+    expect(usesOidc(test)).toBe(false);
+  });
+
   it("work in the synthesized stack folder of the workspace", () => {
     const expected = (ws: string) => `${synthOutput}/stacks/${ws}`;
     for (const step of ci.jobs.plan.steps.filter((s) => /terraform /.test(s.run ?? ""))) {

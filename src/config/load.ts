@@ -26,7 +26,8 @@ function formatPath(path: ReadonlyArray<string | number>): string {
   );
 }
 
-function formatIssue(file: string, issue: ZodIssue): string {
+/** One problem as the one line a refused config prints: file, field path, rule. */
+export function formatIssue(file: string, issue: ZodIssue): string {
   let message = issue.message;
   if (issue.code === "invalid_enum_value") {
     message = `"${String(issue.received)}" is not one of ${issue.options.map((o) => `"${String(o)}"`).join(", ")}`;

@@ -1,9 +1,9 @@
 import { S3Backend, type TerraformStack } from "cdktf";
 import type { EnvironmentConfig } from "../config/schema";
 
-/** The state key of a workspace: `<project>/<env>/terraform.tfstate`. */
-export function stateKey(config: EnvironmentConfig): string {
-  return `${config.project}/${config.name}/terraform.tfstate`;
+/** The state key of a stack of a workspace: `<project>/<stack>/terraform.tfstate` (the workspace's own stack is named after it). */
+export function stateKey(config: EnvironmentConfig, stack: string = config.name): string {
+  return `${config.project}/${stack}/terraform.tfstate`;
 }
 
 /**
@@ -16,7 +16,7 @@ export function stateKey(config: EnvironmentConfig): string {
 export function useRemoteState(stack: TerraformStack, config: EnvironmentConfig): S3Backend {
   const backend = new S3Backend(stack, {
     bucket: config.state.bucket,
-    key: stateKey(config),
+    key: stateKey(config, stack.node.id),
     region: config.state.region,
     encrypt: true,
     dynamodbTable: config.state.lockTable,

@@ -1,7 +1,8 @@
-import { TerraformVariable } from "cdktf";
+import type { TerraformVariable } from "cdktf";
 import { ContainerRegistry, type RepositoryOutput } from "../../modules/ecr";
 import { Network } from "../../modules/vpc";
 import type { EnvironmentConfig } from "../config/schema";
+import { imageTagVariable } from "../lib/image-tag";
 import type { TierContext } from "./context";
 
 /** The config slices the network tier reads. */
@@ -43,16 +44,7 @@ export class NetworkTier {
       repositories: props.ecr.repositories,
       forceDelete: ctx.disposable,
     });
-    this.imageTag = new TerraformVariable(ctx.scope, "image_tag", {
-      type: "string",
-      description: "Tag of the application image in ECR (immutable; CI passes the git SHA)",
-      validation: [
-        {
-          condition: '${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))}',
-          errorMessage: "image_tag must be a valid Docker tag (letters, digits, '_', '.', '-'; at most 128 characters).",
-        },
-      ],
-    });
+    this.imageTag = imageTagVariable(ctx.scope);
 
     const { network, registry } = this;
     const repositories = Object.entries(registry.repositories);

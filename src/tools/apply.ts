@@ -70,6 +70,17 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_wafv2_", "wafv2"],
 ];
 
+/**
+ * Why the apply tier leaves a stack out, or undefined when it applies it: the emulator is an AWS
+ * API only, so a stack with other providers (an EKS workspace's apps stack: helm, kubernetes,
+ * random) has nothing to talk to.
+ */
+export function applySkipReason(stack: StackJson): string | undefined {
+  const required = (stack as { terraform?: { required_providers?: Record<string, unknown> } }).terraform?.required_providers ?? {};
+  const others = Object.keys(required).filter((p) => p !== "aws").sort();
+  return others.length > 0 ? `providers ${others.join(", ")}: the emulator serves the AWS API only (no Kubernetes API server)` : undefined;
+}
+
 /** Services the provider calls whatever the resources: the account id lookup. */
 const ALWAYS_CALLED = ["sts"];
 

@@ -107,9 +107,49 @@ export function placeholderVariables(stackDir: string): Record<string, string> {
   return values;
 }
 
+/**
+ * The providers a synthesized stack requires, by local name: their registry address as the mirror
+ * lays it out (`registry.terraform.io/<namespace>/<type>`; a bare source such as `aws` is HashiCorp's).
+ */
+export function requiredProviders(stack: object): Record<string, string> {
+  const required = (stack as { terraform?: { required_providers?: Record<string, { source?: string }> } }).terraform?.required_providers ?? {};
+  return Object.fromEntries(
+    Object.entries(required).map(([name, { source }]) => {
+      const parts = (source ?? name).split("/");
+      const address = parts.length === 3 ? parts : parts.length === 2 ? ["registry.terraform.io", ...parts] : ["registry.terraform.io", "hashicorp", parts[0]];
+      return [name, address.join("/")];
+    }),
+  );
+}
+
+/** The providers of a stack that the mirror does not hold, sorted. */
+export function missingFromMirror(stack: object, mirror = providerMirror()): string[] {
+  return Object.entries(requiredProviders(stack))
+    .filter(([, address]) => !existsSync(join(mirror, address)))
+    .map(([name]) => name)
+    .sort();
+}
+
+/**
+ * Providers whose resources read a live cluster while planning (`kubernetes_manifest` asks the API
+ * server for the object's schema; Helm renders against it): a stack using them is validated, never
+ * planned, without the cluster.
+ */
+export const CLUSTER_PROVIDERS = ["helm", "kubernetes"];
+
+/** Why `terraform plan` cannot run on a stack without its cluster, or undefined when it can. */
+export function planNeedsCluster(stack: object): string | undefined {
+  const used = Object.keys(requiredProviders(stack)).filter((p) => CLUSTER_PROVIDERS.includes(p)).sort();
+  return used.length > 0 ? `plan needs the cluster (${used.join(" and ")} providers read its API while planning)` : undefined;
+}
+
 export interface StackCheck {
   readonly stack: string;
   readonly ok: boolean;
+  /** Why nothing ran (providers the mirror lacks); `ok` is true. */
+  readonly skipped?: string;
+  /** Why `init` and `validate` ran but `plan` did not; `ok` is true. */
+  readonly planSkipped?: string;
   /** The step that failed, if any. */
   readonly failedStep?: "init" | "validate" | "plan";
   /** Output of the failed step (or empty). */
@@ -203,18 +243,25 @@ export function scratchCopy(stackDir: string, stack: string, override: object, s
  */
 export async function checkStack(stackDir: string, stack: string, options: CheckOptions = {}): Promise<StackCheck> {
   const started = Date.now();
+  const json = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as object;
+  const missing = missingFromMirror(json);
+  if (missing.length > 0) {
+    return { stack, ok: true, skipped: `providers ${missing.join(", ")} absent from the provider mirror at ${providerMirror()}`, output: "", seconds: 0 };
+  }
+  const needsCluster = planNeedsCluster(json);
   const { work, env } = scratchCopy(stackDir, stack, offlineOverride(stackDir));
   try {
     const seconds = () => (Date.now() - started) / 1000;
 
     const init = await runTerraform(work, ["init", "-input=false", "-no-color"], env);
     if (init.code !== 0) return { stack, ok: false, failedStep: "init", output: init.output, seconds: seconds() };
-    if (options.validate ?? true) {
+    if ((options.validate ?? true) || needsCluster) {
       const validate = await runTerraform(work, ["validate", "-no-color"], env);
       if (validate.code !== 0) {
         return { stack, ok: false, failedStep: "validate", output: validate.output, seconds: seconds() };
       }
     }
+    if (needsCluster) return { stack, ok: true, planSkipped: needsCluster, output: "", seconds: seconds() };
     const plan = await runTerraform(work, ["plan", "-input=false", "-lock=false", "-refresh=false", "-json"], env);
     const toAdd = resourcesToAdd(plan.output);
     if (plan.code !== 0 || toAdd === undefined) {

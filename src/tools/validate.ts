@@ -30,14 +30,19 @@ async function main(): Promise<number> {
   const results = await checkStacks(synthesizedStacks(outdir));
   let failed = 0;
   for (const r of results) {
-    if (r.ok) {
+    if (r.skipped) {
+      console.log(`skip  ${r.stack.padEnd(10)} ${r.skipped}`);
+    } else if (r.planSkipped) {
+      console.log(`ok    ${r.stack.padEnd(10)} init+validate ${r.seconds.toFixed(1)}s; no plan: ${r.planSkipped}`);
+    } else if (r.ok) {
       console.log(`ok    ${r.stack.padEnd(10)} init+validate+plan ${r.seconds.toFixed(1)}s, ${r.toAdd} to add`);
     } else {
       failed++;
       console.log(`FAIL  ${r.stack.padEnd(10)} ${r.failedStep} failed:\n${r.output}`);
     }
   }
-  console.log(`${results.length - failed} passed, ${failed} failed`);
+  const skipped = results.filter((r) => r.skipped).length;
+  console.log(`${results.length - failed - skipped} passed, ${skipped} skipped, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
 
