@@ -37,12 +37,12 @@ function edit(dir: string, file: string, from: string, to: string): void {
 afterAll(() => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe("synth entry point", () => {
-  it("writes a bootstrap stack per account, the organization stack, dev, prod and staging-eks", () => {
+  it("writes a bootstrap stack per account, the organization stack, dev, prod, staging-eks and its apps stack", () => {
     const dir = copyOfApp();
     const result = synth(dir);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
-    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual(["bootstrap-111122223333", "bootstrap-444455556666", "bootstrap-555566667777", "dev", "organization", "prod", "staging-eks"]);
+    expect(readdirSync(join(dir, "cdktf.out", "stacks")).sort()).toEqual(["bootstrap-111122223333", "bootstrap-444455556666", "bootstrap-555566667777", "dev", "organization", "prod", "staging-eks", "staging-eks-apps"]);
     const dev = JSON.parse(readFileSync(join(dir, "cdktf.out", "stacks", "dev", "cdk.tf.json"), "utf8"));
     expect(dev.terraform.backend.s3.key).toBe("acme/dev/terraform.tfstate");
   });

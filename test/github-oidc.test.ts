@@ -1,7 +1,6 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { TerraformOutput } from "cdktf";
 import { describe, expect, it } from "vitest";
 import {
   GithubOidc,
@@ -12,7 +11,11 @@ import {
   workspaceIamStatements,
   type GithubOidcProps,
 } from "../modules/github-oidc";
-import { logicalIdOf, onlyResource, ref, resourcesOf, synthConstruct, TEST_ACCOUNT, type SynthJson } from "./helpers";
+import { TerraformOutput, Testing } from "cdktf";
+import { stateKey } from "../src/lib/backend";
+import { appsStackName } from "../src/stacks/apps";
+import { BootstrapStack, workspaceStateKeys } from "../src/stacks/bootstrap";
+import { environments, logicalIdOf, onlyResource, ref, resourcesOf, synthConstruct, synthStack, TEST_ACCOUNT, type SynthJson } from "./helpers";
 import { decide, decideBounded } from "./iam-model";
 
 const BUCKET = "acme-terraform-state-123456789012";
@@ -27,7 +30,7 @@ const workspaces = ["dev", "prod"].map((name) => ({
   name,
   stateBucket: BUCKET,
   lockTable: TABLE,
-  stateKey: `acme/${name}/terraform.tfstate`,
+  stateKeys: [`acme/${name}/terraform.tfstate`],
 }));
 
 function props(overrides: Partial<GithubOidcProps> = {}): GithubOidcProps {
@@ -591,7 +594,7 @@ describe("GithubOidc permissions boundaries", () => {
     expect(statement(boundaryOf(gov, "dev"), "DenyCiRoles").Resource).toEqual(ciRoles.map((r) => r.replace("arn:aws:", "arn:aws-us-gov:")));
 
     const split = build({
-      workspaces: [workspaces[0], { name: "prod", stateBucket: "acme-prod-state", lockTable: "acme-prod-locks", stateKey: "acme/prod/terraform.tfstate" }],
+      workspaces: [workspaces[0], { name: "prod", stateBucket: "acme-prod-state", lockTable: "acme-prod-locks", stateKeys: ["acme/prod/terraform.tfstate"] }],
     }).json;
     const prodTable = `arn:aws:dynamodb:us-east-1:${TEST_ACCOUNT}:table/acme-prod-locks`;
     for (const ws of ["dev", "prod"]) {
@@ -608,6 +611,129 @@ describe("GithubOidc permissions boundaries", () => {
   it("builds the same statements through the exported functions", () => {
     expect(workspaceBoundaryStatements("acme", "dev", workspaces, ciRoles, "aws", "us-east-1", TEST_ACCOUNT)).toEqual(boundaryOf(json, "dev").Statement);
     expect(workspaceIamStatements("acme", "prod", "aws", TEST_ACCOUNT)).toEqual(inlinePolicy(json, "acme-bootstrap-github-apply-prod", "workspace-iam").Statement);
+  });
+});
+
+describe("GithubOidc with a workspace of two stacks (EKS: the AWS stack and the apps stack)", () => {
+  const APPS = "staging-eks-apps";
+  const eks = { name: "staging-eks", stateBucket: BUCKET, lockTable: TABLE, stateKeys: ["acme/staging-eks/terraform.tfstate", `acme/${APPS}/terraform.tfstate`], kubernetes: true };
+  // Both workspaces in one account, so each apply role must be kept off the other's state explicitly.
+  const { json } = build({ workspaces: [workspaces[0], eks] });
+  const powerUser = { Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" };
+  const stagingApply = inlinePolicy(json, "acme-bootstrap-github-apply-staging-eks", "terraform-state");
+  const devApply = inlinePolicy(json, "acme-bootstrap-github-apply-dev", "terraform-state");
+  const plan = inlinePolicy(json, "acme-bootstrap-github-plan", "terraform-state");
+
+  it("gives the workspace's apply role the same statements on each of its keys", () => {
+    expect(stagingApply.Statement.filter((s) => s.Effect === "Allow")).toEqual([
+      {
+        Sid: "ListState",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: `arn:aws:s3:::${BUCKET}`,
+        Condition: { StringLike: { "s3:prefix": ["acme/staging-eks/terraform.tfstate*", `acme/${APPS}/terraform.tfstate*`] } },
+      },
+      { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key("staging-eks"), lock("staging-eks"), key(APPS), lock(APPS)] },
+      { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: [key("staging-eks"), lock("staging-eks"), key(APPS), lock(APPS)] },
+      { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: [lock("staging-eks"), lock(APPS)] },
+      { Sid: "LockTable", Effect: "Allow", Action: "dynamodb:DescribeTable", Resource: [TABLE_ARN] },
+      {
+        Sid: "ReadLockItems",
+        Effect: "Allow",
+        Action: "dynamodb:GetItem",
+        Resource: [TABLE_ARN],
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...lockItems("staging-eks"), ...lockItems(APPS)] } },
+      },
+      {
+        Sid: "WriteLockItems",
+        Effect: "Allow",
+        Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: [TABLE_ARN],
+        Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...lockItems("staging-eks"), ...lockItems(APPS)] } },
+      },
+    ]);
+    expect(statement(stagingApply, "DenyOtherWorkspacesState").Resource).toEqual([key("dev"), lock("dev")]);
+    expect(statement(stagingApply, "DenyStateDeletion").Resource).toEqual([key("staging-eks"), key(APPS)]);
+    expect(statement(stagingApply, "DenyOtherLockItems").Condition).toEqual({
+      "ForAnyValue:StringNotEquals": { "dynamodb:LeadingKeys": [...lockItems("staging-eks"), ...lockItems(APPS)] },
+    });
+  });
+
+  it("lets the workspace's apply role write the apps stack's state, lock file and lock items, even beside PowerUserAccess", () => {
+    for (const statements of [stagingApply.Statement, [powerUser, ...stagingApply.Statement]]) {
+      for (const action of ["s3:GetObject", "s3:PutObject"]) {
+        for (const object of [key(APPS), lock(APPS), key("staging-eks"), lock("staging-eks")]) expect(decide(statements, action, object), `${action} ${object}`).toBe("allow");
+      }
+      expect(decide(statements, "s3:DeleteObject", lock(APPS))).toBe("allow");
+      // Terraform never deletes a state object.
+      expect(decide(statements, "s3:DeleteObject", key(APPS))).toBe("deny");
+      expect(decide(statements, "s3:ListBucket", `arn:aws:s3:::${BUCKET}`, { "s3:prefix": `acme/${APPS}/terraform.tfstate` })).toBe("allow");
+      for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]) {
+        for (const item of lockItems(APPS)) expect(decide(statements, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("allow");
+        for (const item of lockItems("dev")) expect(decide(statements, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("deny");
+      }
+    }
+  });
+
+  it("denies another workspace's apply role the apps stack's state, lock file and lock items, whatever PowerUserAccess allows", () => {
+    const statements = [powerUser, ...devApply.Statement];
+    expect(statement(devApply, "DenyOtherWorkspacesState").Resource).toEqual([key("staging-eks"), lock("staging-eks"), key(APPS), lock(APPS)]);
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+      for (const object of [key(APPS), lock(APPS)]) expect(decide(statements, action, object), `${action} ${object}`).toBe("deny");
+    }
+    for (const action of ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"]) {
+      for (const item of lockItems(APPS)) expect(decide(statements, action, TABLE_ARN, { "dynamodb:LeadingKeys": [item] }), `${action} ${item}`).toBe("deny");
+    }
+    // Its own state is untouched by the other workspace's second key.
+    expect(decide(statements, "s3:PutObject", key("dev"))).toBe("allow");
+    expect(decide(statements, "dynamodb:PutItem", TABLE_ARN, { "dynamodb:LeadingKeys": [lockItems("dev")[0]] })).toBe("allow");
+  });
+
+  it("lets the plan role read both stacks' state and take their locks, never write their state", () => {
+    expect(statement(plan, "ReadState").Resource).toEqual([key("dev"), key("staging-eks"), key(APPS), lock("dev"), lock("staging-eks"), lock(APPS)]);
+    expect(statement(plan, "ListState").Condition).toEqual({
+      StringLike: { "s3:prefix": ["acme/dev/terraform.tfstate*", "acme/staging-eks/terraform.tfstate*", `acme/${APPS}/terraform.tfstate*`] },
+    });
+    for (const ws of ["staging-eks", APPS]) {
+      expect(decide(plan.Statement, "s3:GetObject", key(ws))).toBe("allow");
+      expect(decide(plan.Statement, "s3:PutObject", key(ws))).toBe("implicit-deny");
+      expect(decide(plan.Statement, "s3:PutObject", lock(ws))).toBe("allow");
+      const [lockId, digest] = lockItems(ws);
+      expect(decide(plan.Statement, "dynamodb:PutItem", TABLE_ARN, { "dynamodb:LeadingKeys": [lockId] })).toBe("allow");
+      expect(decide(plan.Statement, "dynamodb:GetItem", TABLE_ARN, { "dynamodb:LeadingKeys": [digest] })).toBe("allow");
+      expect(decide(plan.Statement, "dynamodb:PutItem", TABLE_ARN, { "dynamodb:LeadingKeys": [digest] })).toBe("implicit-deny");
+    }
+  });
+
+  it("keeps the policies of a one-key workspace as they were", () => {
+    const alone = inlinePolicy(build().json, "acme-bootstrap-github-apply-dev", "terraform-state");
+    expect(devApply.Statement.filter((s) => s.Sid !== "DenyOtherWorkspacesState")).toEqual(alone.Statement.filter((s) => s.Sid !== "DenyOtherWorkspacesState"));
+    expect(statement(devApply, "ReleaseLock").Resource).toBe(lock("dev"));
+    expect(statement(devApply, "DenyStateDeletion").Resource).toBe(key("dev"));
+  });
+});
+
+describe("bootstrap stack of an EKS workspace", () => {
+  const staging = environments().find((e) => e.compute === "eks")!;
+  const dev = environments().find((e) => e.name === "dev")!;
+
+  it("lists the state keys of both of its stacks, the AWS stack's first; an ECS workspace keeps one", () => {
+    expect(workspaceStateKeys(staging)).toEqual([stateKey(staging), stateKey(staging, appsStackName(staging.name))]);
+    expect(workspaceStateKeys(staging)).toEqual(["acme/staging-eks/terraform.tfstate", "acme/staging-eks-apps/terraform.tfstate"]);
+    expect(workspaceStateKeys(dev)).toEqual(["acme/dev/terraform.tfstate"]);
+  });
+
+  it("gives the workspace's CI roles the apps stack's state", () => {
+    const { json } = synthStack(new BootstrapStack(Testing.app(), { environments: [staging] }));
+    const bucket = staging.state.bucket;
+    const apps = `arn:aws:s3:::${bucket}/acme/staging-eks-apps/terraform.tfstate`;
+    const apply = inlinePolicy(json, "acme-bootstrap-github-apply-staging-eks", "terraform-state").Statement;
+    const planPolicy = inlinePolicy(json, "acme-bootstrap-github-plan", "terraform-state").Statement;
+    const table = `arn:aws:dynamodb:${staging.state.region}:${staging.accountId}:table/${staging.state.lockTable}`;
+    expect(decide(apply, "s3:PutObject", apps)).toBe("allow");
+    expect(decide(apply, "s3:PutObject", `${apps}.tflock`)).toBe("allow");
+    expect(decide(apply, "dynamodb:PutItem", table, { "dynamodb:LeadingKeys": [`${bucket}/acme/staging-eks-apps/terraform.tfstate`] })).toBe("allow");
+    expect(decide(planPolicy, "s3:GetObject", apps)).toBe("allow");
   });
 });
 
@@ -654,7 +780,7 @@ describe("GithubOidc options", () => {
     const { json } = build({
       workspaces: [
         workspaces[0],
-        { name: "prod", stateBucket: "acme-prod-state", lockTable: "acme-prod-locks", stateKey: "acme/prod/terraform.tfstate" },
+        { name: "prod", stateBucket: "acme-prod-state", lockTable: "acme-prod-locks", stateKeys: ["acme/prod/terraform.tfstate"] },
       ],
     });
     const policy = inlinePolicy(json, "acme-bootstrap-github-plan", "terraform-state");
@@ -705,7 +831,7 @@ describe("GithubOidc refuses bad props", () => {
   it("refuses a workspace listed twice", () => refuse({ workspaces: [workspaces[0], workspaces[0]] }, /GithubOidc: workspace "dev" is listed twice/));
 
   it("refuses workspace names whose IAM prefixes overlap", () =>
-    refuse({ workspaces: [workspaces[0], { ...workspaces[1], name: "dev-eu", stateKey: "acme/dev-eu/terraform.tfstate" }] }, /"dev-eu" starts with "dev-"/));
+    refuse({ workspaces: [workspaces[0], { ...workspaces[1], name: "dev-eu", stateKeys: ["acme/dev-eu/terraform.tfstate"] }] }, /"dev-eu" starts with "dev-"/));
 
   it("refuses a workspace named like the stack owning the roles", () =>
     refuse({ workspaces: [{ ...workspaces[0], name: "bootstrap" }] }, /workspace "bootstrap" has the name of the stack/));
@@ -714,12 +840,25 @@ describe("GithubOidc refuses bad props", () => {
     refuse({ workspaces: [{ ...workspaces[0], name: "Dev" }] }, /workspace "Dev" must start with a letter/);
     refuse({ workspaces: [{ ...workspaces[0], stateBucket: "Bad_Bucket" }] }, /stateBucket "Bad_Bucket" is not an S3 bucket name/);
     refuse({ workspaces: [{ ...workspaces[0], lockTable: "x" }] }, /lockTable "x" is not a DynamoDB table name/);
-    refuse({ workspaces: [{ ...workspaces[0], stateKey: "/acme/dev.tfstate" }] }, /stateKey "\/acme\/dev.tfstate" must be a relative object key/);
-    refuse({ workspaces: [{ ...workspaces[0], stateKey: "acme/*" }] }, /without wildcards/);
+    refuse({ workspaces: [{ ...workspaces[0], stateKeys: ["/acme/dev.tfstate"] }] }, /workspace "dev": state key "\/acme\/dev.tfstate" must be a relative object key/);
+    refuse({ workspaces: [{ ...workspaces[0], stateKeys: ["acme/*"] }] }, /without wildcards/);
+    refuse({ workspaces: [{ ...workspaces[0], stateKeys: ["acme/dev/terraform.tfstate", "acme/dev-?/terraform.tfstate"] }] }, /state key "acme\/dev-\?\/terraform.tfstate" must be a relative object key without wildcards/);
+    refuse({ workspaces: [{ ...workspaces[0], stateKeys: ["acme/dev/terraform.tfstate", ""] }] }, /workspace "dev": state key "" must be a relative object key/);
+    refuse({ workspaces: [{ ...workspaces[0], stateKeys: [] }] }, /workspace "dev": stateKeys is empty/);
+    refuse({ workspaces: [{ ...workspaces[0], stateKeys: ["acme/dev/terraform.tfstate", "acme/dev/terraform.tfstate"] }] }, /workspace "dev" lists the state key acme\/dev\/terraform.tfstate twice/);
   });
 
-  it("refuses two workspaces sharing a state key", () =>
-    refuse({ workspaces: [workspaces[0], { ...workspaces[1], stateKey: workspaces[0].stateKey }] }, /share the state key/));
+  it("refuses two workspaces sharing a state key in one bucket, whichever of their keys it is", () => {
+    refuse({ workspaces: [workspaces[0], { ...workspaces[1], stateKeys: workspaces[0].stateKeys }] }, /share the state key/);
+    refuse(
+      { workspaces: [{ ...workspaces[0], stateKeys: ["acme/dev/terraform.tfstate", "acme/shared/terraform.tfstate"] }, { ...workspaces[1], stateKeys: ["acme/prod/terraform.tfstate", "acme/shared/terraform.tfstate"] }] },
+      new RegExp(`workspaces "dev" and "prod" share the state key ${BUCKET}/acme/shared/terraform.tfstate`),
+    );
+    // The same key in two different buckets is two objects.
+    expect(() =>
+      build({ workspaces: [workspaces[0], { ...workspaces[1], stateBucket: "acme-prod-state", stateKeys: workspaces[0].stateKeys }] }),
+    ).not.toThrow();
+  });
 
   it("refuses bad account, region and branch", () => {
     refuse({ accountId: "1234" }, /accountId "1234" must be a 12-digit AWS account id/);

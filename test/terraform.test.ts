@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Testing } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, finalizeAndCheck } from "../src/app";
-import { AppsStack } from "../src/stacks/apps";
 import {
   checkStack,
   checkStacks,
@@ -16,7 +14,6 @@ import {
   terraformUnavailableReason,
   type StackCheck,
 } from "../src/tools/terraform";
-import { eksTestConfig, testHandoff } from "./eks-apps-fixtures";
 import { environments } from "./helpers";
 
 /**
@@ -84,8 +81,10 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
 
   const STACKS = ["bootstrap-111122223333", "bootstrap-444455556666", "bootstrap-555566667777", "dev", "organization", "prod", "staging-eks"];
   const WORKSPACES = ["dev", "prod", "staging-eks"];
+  /** Stacks whose providers the offline mirror lacks: reported as skipped, with the reason. */
+  const SKIPPED = ["staging-eks-apps"];
   it("checks every synthesized stack", () => {
-    expect(Object.keys(results).sort()).toEqual(STACKS);
+    expect(Object.keys(results).sort()).toEqual([...STACKS, ...SKIPPED].sort());
   });
 
   it.each(STACKS)("%s passes init and plan (validation included)", (stack) => {
@@ -111,14 +110,8 @@ describe.skipIf(unavailable !== undefined)("terraform validate and offline plan"
     expect(results.prod.toAdd).toBeGreaterThan(results.dev.toAdd!);
   });
 
-  it("reports an EKS workspace's apps stack as skipped: its providers are not in the offline mirror", async () => {
-    const appsOut = join(outdir, "apps");
-    const app = Testing.app({ outdir: appsOut });
-    new AppsStack(app, eksTestConfig(), testHandoff());
-    app.synth();
-    const [apps] = synthesizedStacks(appsOut);
-    expect(apps.stack).toBe("staging-eks-apps");
-    const result = await checkStack(apps.dir, apps.stack, { validate: false });
+  it("reports an EKS workspace's apps stack as skipped: its providers are not in the offline mirror", () => {
+    const result = results["staging-eks-apps"];
     expect(result).toMatchObject({ ok: true, skipped: `providers helm, kubernetes, random absent from the provider mirror at ${providerMirror()}` });
     expect(result.toAdd).toBeUndefined();
   });

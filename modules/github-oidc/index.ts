@@ -13,7 +13,7 @@ import { boundaryDocument, workspaceBoundaryName, workspaceBoundaryStatements, w
 import { validate } from "./validate";
 
 export * from "./props";
-export { applyStateStatements, lockItemKey, lockItemKeys, planStateStatements } from "./state";
+export { applyStateStatements, lockIds, lockItemKey, lockItemKeys, planStateStatements } from "./state";
 export * from "./subjects";
 export * from "./workspace-iam";
 

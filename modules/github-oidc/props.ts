@@ -10,8 +10,14 @@ export interface GithubOidcWorkspace {
   readonly stateBucket: string;
   /** DynamoDB lock table of the workspace's backend. */
   readonly lockTable: string;
-  /** State object key, `<project>/<env>/terraform.tfstate` in this platform. */
-  readonly stateKey: string;
+  /**
+   * State object keys of the workspace's stacks in `stateBucket`, the workspace's own stack first
+   * (`<project>/<env>/terraform.tfstate` in this platform), then any other stack that keeps its state
+   * under the same backend (an EKS workspace's apps stack: `<project>/<env>-apps/terraform.tfstate`).
+   * The workspace's apply role reads and writes each of them and its lock file and lock items; the plan
+   * role reads them; every other workspace's apply role is denied them.
+   */
+  readonly stateKeys: readonly string[];
   /**
    * The workspace runs an EKS Auto Mode cluster: its boundary lets the cluster role manage the
    * instance profiles of the nodes it launches, and its apply role may create EKS's service-linked role.

@@ -8,6 +8,13 @@ export const tableArn = (partition: string, region: string, accountId: string, t
 export const unique = <T>(items: T[]) => [...new Set(items)];
 /** S3-native locking (`use_lockfile`) writes the lock next to the state as `<key>.tflock`. */
 const lockKey = (key: string) => `${key}.tflock`;
+/** The state objects of a workspace's stacks, in the order of `stateKeys`. */
+const stateObjects = (workspace: GithubOidcWorkspace, partition: string) => workspace.stateKeys.map((key) => s3Arn(partition, workspace.stateBucket, key));
+/** The S3 lock files next to them. */
+const lockFiles = (workspace: GithubOidcWorkspace, partition: string) =>
+  workspace.stateKeys.map((key) => s3Arn(partition, workspace.stateBucket, lockKey(key)));
+/** One resource as a string, several as a list: a workspace with one stack keeps the policy it always had. */
+const oneOrMany = (resources: string[]): string | string[] => (resources.length === 1 ? resources[0] : resources);
 
 /** s3:ListBucket per state bucket, limited by `s3:prefix` to the workspaces' state keys. */
 function listStatements(workspaces: readonly GithubOidcWorkspace[], partition: string): PolicyStatement[] {
@@ -18,22 +25,27 @@ function listStatements(workspaces: readonly GithubOidcWorkspace[], partition: s
     Action: "s3:ListBucket",
     Resource: s3Arn(partition, bucket),
     Condition: {
-      StringLike: { "s3:prefix": workspaces.filter((w) => w.stateBucket === bucket).map((w) => `${w.stateKey}*`) },
+      StringLike: { "s3:prefix": workspaces.filter((w) => w.stateBucket === bucket).flatMap((w) => w.stateKeys.map((key) => `${key}*`)) },
     },
   }));
 }
 
-/** The `LockID` of a workspace's lock in the lock table: `<bucket>/<key>`. */
-export function lockItemKey(workspace: GithubOidcWorkspace): string {
-  return `${workspace.stateBucket}/${workspace.stateKey}`;
+/** The `LockID` of the lock of one state key in the lock table: `<bucket>/<key>` (default: the workspace stack's key). */
+export function lockItemKey(workspace: GithubOidcWorkspace, key: string = workspace.stateKeys[0]): string {
+  return `${workspace.stateBucket}/${key}`;
+}
+
+/** The `LockID`s of a workspace's locks, one per state key. */
+export function lockIds(workspace: GithubOidcWorkspace): string[] {
+  return workspace.stateKeys.map((key) => lockItemKey(workspace, key));
 }
 
 /**
- * The items Terraform's S3 backend keeps in the lock table for a workspace: the lock
+ * The items Terraform's S3 backend keeps in the lock table for a workspace, per state key: the lock
  * ({@link lockItemKey}) and the digest of the state it last wrote, `<bucket>/<key>-md5`.
  */
 export function lockItemKeys(workspace: GithubOidcWorkspace): string[] {
-  return [lockItemKey(workspace), `${lockItemKey(workspace)}-md5`];
+  return lockIds(workspace).flatMap((id) => [id, `${id}-md5`]);
 }
 
 /** Item actions, each of which names the partition keys (`dynamodb:LeadingKeys`) it touches. */
@@ -91,18 +103,19 @@ export function planStateStatements(
   region: string,
   accountId: string,
 ): PolicyStatement[] {
-  const keys = workspaces.map((w) => s3Arn(partition, w.stateBucket, w.stateKey));
-  const locks = workspaces.map((w) => s3Arn(partition, w.stateBucket, lockKey(w.stateKey)));
+  const keys = workspaces.flatMap((w) => stateObjects(w, partition));
+  const locks = workspaces.flatMap((w) => lockFiles(w, partition));
   return [
     ...listStatements(workspaces, partition),
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [...keys, ...locks] },
     { Sid: "LockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: locks },
-    ...lockTableStatements(workspaces, workspaces.map(lockItemKey), partition, region, accountId),
+    ...lockTableStatements(workspaces, workspaces.flatMap(lockIds), partition, region, accountId),
   ];
 }
 
 /**
- * Apply role of one workspace: read and write its own state, take and release its own lock; and,
+ * Apply role of one workspace: read and write its own state, take and release its own lock (each of
+ * its state keys: the workspace stack's and, on EKS, the apps stack's); and,
  * because the deploy policies may grant S3 and DynamoDB broadly, explicit denies on the other
  * workspaces' state, on deleting state versions, and on reconfiguring the state bucket and lock table.
  */
@@ -113,16 +126,17 @@ export function applyStateStatements(
   region: string,
   accountId: string,
 ): PolicyStatement[] {
-  const key = s3Arn(partition, workspace.stateBucket, workspace.stateKey);
-  const lock = s3Arn(partition, workspace.stateBucket, lockKey(workspace.stateKey));
+  const keys = stateObjects(workspace, partition);
+  const locks = lockFiles(workspace, partition);
+  const keysAndLocks = keys.flatMap((key, i) => [key, locks[i]]);
   const others = all.filter((w) => w.name !== workspace.name);
   const buckets = unique(all.map((w) => w.stateBucket));
   const lockTables = unique(all.map((w) => tableArn(partition, region, accountId, w.lockTable)));
   const statements: PolicyStatement[] = [
     ...listStatements([workspace], partition),
-    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: [key, lock] },
-    { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: [key, lock] },
-    { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: lock },
+    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: keysAndLocks },
+    { Sid: "WriteState", Effect: "Allow", Action: "s3:PutObject", Resource: keysAndLocks },
+    { Sid: "ReleaseLock", Effect: "Allow", Action: "s3:DeleteObject", Resource: oneOrMany(locks) },
     ...lockTableStatements([workspace], lockItemKeys(workspace), partition, region, accountId),
   ];
   if (others.length > 0) {
@@ -131,7 +145,10 @@ export function applyStateStatements(
       Effect: "Deny",
       // A deny: every S3 action on the other workspaces' state objects and lock files.
       Action: "s3:*",
-      Resource: others.flatMap((w) => [s3Arn(partition, w.stateBucket, w.stateKey), s3Arn(partition, w.stateBucket, lockKey(w.stateKey))]),
+      Resource: others.flatMap((w) => {
+        const otherLocks = lockFiles(w, partition);
+        return stateObjects(w, partition).flatMap((key, i) => [key, otherLocks[i]]);
+      }),
     });
   }
   statements.push(
@@ -140,7 +157,7 @@ export function applyStateStatements(
       Effect: "Deny",
       // Terraform never deletes its state object, nor any object version (versioning is the recovery path).
       Action: "s3:DeleteObject",
-      Resource: key,
+      Resource: oneOrMany(keys),
     },
     {
       Sid: "DenyStateVersionDeletion",

@@ -84,8 +84,17 @@ export function validate(props: GithubOidcProps): void {
     if (!TABLE.test(w.lockTable)) {
       fail(`workspace "${w.name}": lockTable "${w.lockTable}" is not a DynamoDB table name`);
     }
-    if (w.stateKey.length === 0 || w.stateKey.startsWith("/") || /[*?]/.test(w.stateKey)) {
-      fail(`workspace "${w.name}": stateKey "${w.stateKey}" must be a relative object key without wildcards`);
+    if (w.stateKeys.length === 0) {
+      fail(`workspace "${w.name}": stateKeys is empty; it needs at least the state key of its own stack`);
+    }
+    for (const key of w.stateKeys) {
+      if (key.length === 0 || key.startsWith("/") || /[*?]/.test(key)) {
+        fail(`workspace "${w.name}": state key "${key}" must be a relative object key without wildcards`);
+      }
+    }
+    const duplicate = w.stateKeys.find((key, i) => w.stateKeys.indexOf(key) !== i);
+    if (duplicate !== undefined) {
+      fail(`workspace "${w.name}" lists the state key ${duplicate} twice`);
     }
   }
   for (const a of props.workspaces) {
@@ -93,8 +102,9 @@ export function validate(props: GithubOidcProps): void {
       if (a !== b && b.name.startsWith(`${a.name}-`)) {
         fail(`workspace "${b.name}" starts with "${a.name}-": the IAM prefix ${workspaceIamPrefix(props.naming.project, a.name)}* of "${a.name}" would cover its roles`);
       }
-      if (a !== b && a.stateBucket === b.stateBucket && a.stateKey === b.stateKey) {
-        fail(`workspaces "${a.name}" and "${b.name}" share the state key ${a.stateBucket}/${a.stateKey}`);
+      const shared = a !== b && a.stateBucket === b.stateBucket ? a.stateKeys.find((key) => b.stateKeys.includes(key)) : undefined;
+      if (shared !== undefined) {
+        fail(`workspaces "${a.name}" and "${b.name}" share the state key ${a.stateBucket}/${shared}`);
       }
     }
   }

@@ -71,7 +71,20 @@ export interface NetworkProps {
   readonly flowLogTrafficType?: "ACCEPT" | "REJECT" | "ALL";
   /** Add an S3 gateway endpoint to the private route tables (S3 traffic skips the NAT). @default true */
   readonly s3GatewayEndpoint?: boolean;
+  /**
+   * Tag the public subnets `kubernetes.io/role/elb = 1` and the private ones
+   * `kubernetes.io/role/internal-elb = 1`: the subnets EKS Auto Mode's load balancing (and the AWS
+   * Load Balancer Controller) places internet-facing and internal load balancers in.
+   * @default false
+   */
+  readonly loadBalancerSubnetTags?: boolean;
 }
+
+/** The subnet tags Kubernetes load balancing discovers subnets by, per tier. */
+export const LOAD_BALANCER_SUBNET_TAGS: Readonly<Partial<Record<SubnetTier, Readonly<Record<string, string>>>>> = {
+  public: { "kubernetes.io/role/elb": "1" },
+  private: { "kubernetes.io/role/internal-elb": "1" },
+};
 
 /**
  * A VPC with public, private (application) and isolated database subnets in every AZ, an internet
@@ -142,7 +155,7 @@ export class Network extends Construct {
             ...(isZoneId(az) ? { availabilityZoneId: az } : { availabilityZone: az }),
             cidrBlock: subnetCidr(props.cidr, tier, i),
             mapPublicIpOnLaunch: false,
-            tags: { ...tagName(`${tier}-${az}`), Tier: tier },
+            tags: { ...tagName(`${tier}-${az}`), Tier: tier, ...(props.loadBalancerSubnetTags ? LOAD_BALANCER_SUBNET_TAGS[tier] : {}) },
           }),
       );
     const publicSubnets = subnets("public");

@@ -26,6 +26,16 @@ export function ciApplyRoleArn(config: Pick<EnvironmentConfig, "project" | "name
   return `arn:${partitionOf(config.region)}:iam::${config.accountId}:role/${name}`;
 }
 
+/**
+ * The state keys of every stack of workspace `config` in its state bucket, the workspace stack's first:
+ * an EKS workspace also keeps its apps stack's state there (`<project>/<name>-apps/terraform.tfstate`,
+ * the stack `appsStackName` in `./apps` names; not imported, so that this file does not load the
+ * Kubernetes providers). Its CI roles get the same access to each.
+ */
+export function workspaceStateKeys(config: EnvironmentConfig): string[] {
+  return config.compute === "eks" ? [stateKey(config), stateKey(config, `${config.name}-apps`)] : [stateKey(config)];
+}
+
 export interface BootstrapStackProps {
   /** Validated workspaces of ONE account whose state backends this stack creates (one state region). */
   readonly environments: readonly EnvironmentConfig[];
@@ -111,7 +121,7 @@ export class BootstrapStack extends TerraformStack {
           name: e.name,
           stateBucket: e.state.bucket,
           lockTable: e.state.lockTable,
-          stateKey: stateKey(e),
+          stateKeys: workspaceStateKeys(e),
           kubernetes: e.compute === "eks",
         })),
       });

@@ -68,7 +68,7 @@ export class WorkspaceStack extends TerraformStack {
     const ctx = tierContext(this, config);
     const { availabilityZones } = config;
 
-    const network = (this.network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr }));
+    const network = (this.network = new NetworkTier(ctx, { availabilityZones, network: config.network, ecr: config.ecr, compute: config.compute }));
     const database = (this.database = new DatabaseTier(ctx, {
       database: config.database,
       network,

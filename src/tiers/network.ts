@@ -13,6 +13,8 @@ export interface NetworkTierProps {
   readonly network: EnvironmentConfig["network"];
   /** `ecr`: the image repositories. */
   readonly ecr: EnvironmentConfig["ecr"];
+  /** `compute`: on EKS the subnets carry the tags its load balancing discovers them by. @default "ecs" */
+  readonly compute?: EnvironmentConfig["compute"];
 }
 
 const OWNER = "NetworkTier";
@@ -38,6 +40,7 @@ export class NetworkTier {
       availabilityZones: props.availabilityZones,
       natStrategy: props.network.natStrategy,
       flowLogRetentionDays: props.network.flowLogRetentionDays,
+      loadBalancerSubnetTags: props.compute === "eks",
     });
     this.registry = new ContainerRegistry(ctx.scope, "ecr", {
       naming: ctx.naming,

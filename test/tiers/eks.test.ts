@@ -14,7 +14,7 @@ const STAGING_ACCOUNT = "555566667777";
 function eks(options: Parameters<typeof testContext>[0] = {}) {
   const t = testContext({ environment: "staging-eks", ...options });
   const { config, ctx } = t;
-  const network = new NetworkTier(ctx, { availabilityZones: config.availabilityZones, network: config.network, ecr: config.ecr });
+  const network = new NetworkTier(ctx, { availabilityZones: config.availabilityZones, network: config.network, ecr: config.ecr, compute: config.compute });
   const database = new DatabaseTier(ctx, { database: config.database, network });
   const tier = new EksTier(ctx, {
     eks: config.eks!,
@@ -166,6 +166,17 @@ describe("an EKS workspace", () => {
     expect(staging.eks!.handoff.clusterName).toBe(staging.eks!.cluster.clusterName);
     expect(dev.eks).toBeUndefined();
     expect(dev.compute).toBeDefined();
+  });
+
+  it("tags the subnets EKS Auto Mode places load balancers in (public: internet-facing, private: internal); ECS workspaces' subnets carry no such tags", () => {
+    const subnets = (w: typeof staging) => Object.values(resourcesOf(synthStack(w).json, "aws_subnet"));
+    for (const subnet of subnets(staging)) {
+      const lbTags = Object.keys(subnet.tags).filter((k) => k.startsWith("kubernetes.io/role/"));
+      const expected = { public: ["kubernetes.io/role/elb"], private: ["kubernetes.io/role/internal-elb"], database: [] }[subnet.tags.Tier as string];
+      expect(lbTags).toEqual(expected);
+      for (const key of lbTags) expect(subnet.tags[key]).toBe("1");
+    }
+    expect(subnets(dev).some((s) => Object.keys(s.tags).some((k) => k.startsWith("kubernetes.io/")))).toBe(false);
   });
 
   it("alarms on the cluster's control-plane metrics (AWS/EKS, no Container Insights) and keeps the queue alarms", () => {
