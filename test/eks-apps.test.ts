@@ -127,7 +127,7 @@ describe("apps stack of an EKS workspace", () => {
         expect(manifestOf(json, "PodDisruptionBudget", name, APPS_NAMESPACE).spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: name } } });
         expect(manifestOf(json, "ServiceAccount", name, APPS_NAMESPACE)).toBeDefined();
       }
-      expect(manifestOf(json, "Service", "api", APPS_NAMESPACE).spec.ports).toEqual([{ name: "http", port: 80, targetPort: 9000, protocol: "TCP", appProtocol: "http" }]);
+      expect(manifestOf(json, "Service", "api", APPS_NAMESPACE).spec.ports).toEqual([{ name: "http", port: 9000, targetPort: 9000, protocol: "TCP", appProtocol: "http" }]);
     });
 
     it("AuthorizationPolicy admits only declared callers, plus the gateways for public services", () => {
@@ -159,7 +159,7 @@ describe("apps stack of an EKS workspace", () => {
       { uri: { prefix: "/api/" }, authority: { regex: "api\\.example\\.com(:[0-9]+)?" } },
       { uri: { regex: "/v./status" }, authority: { regex: "api\\.example\\.com(:[0-9]+)?" } },
     ]);
-    expect(api.route).toEqual([{ destination: { host: "api.apps.svc.cluster.local", port: { number: 80 } } }]);
+    expect(api.route).toEqual([{ destination: { host: "api.apps.svc.cluster.local", port: { number: 9000 } } }]);
     expect(web.match).toEqual([{ uri: { prefix: "/" } }]);
     const gateway = manifestOf(json, "Gateway", "external", INGRESS_NAMESPACE);
     expect(gateway.spec.selector).toEqual({ istio: "external-gateway" });

@@ -16,9 +16,6 @@ import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import { emitManifest, type KubernetesModel } from "./manifest";
 
-/** The port every application Service listens on (the container port stays the service's own). */
-export const SERVICE_PORT = 80;
-
 /** The SPIFFE principal Istio gives a workload's mTLS identity: trust domain, namespace, service account. */
 export function principal(namespace: string, serviceAccount: string, trustDomain = "cluster.local"): string {
   return `${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
@@ -120,7 +117,8 @@ export function applicationObjects(props: MeshApplicationProps): KubernetesModel
     metadata,
     spec: {
       selector: labels,
-      ports: [{ name: "http", port: SERVICE_PORT, targetPort: props.containerPort, protocol: "TCP", appProtocol: "http" }],
+      // The container's port, so callers reach `http://<name>:<port>` as on ECS Service Connect.
+      ports: [{ name: "http", port: props.containerPort, targetPort: props.containerPort, protocol: "TCP", appProtocol: "http" }],
     },
   });
   const hpa = new HorizontalPodAutoscaler({

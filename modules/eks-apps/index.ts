@@ -1,4 +1,4 @@
-export { applicationObjects, MeshApplication, principal, SERVICE_PORT, type MeshApplicationProps } from "./application";
+export { applicationObjects, MeshApplication, principal, type MeshApplicationProps } from "./application";
 export { emitManifest, type KubernetesModel } from "./manifest";
 export { IstioMesh, AUTO_MODE_ALB_CONTROLLER, type IstioMeshProps } from "./mesh";
 export { namespaceObject, type PlatformNamespace } from "./namespaces";

@@ -5,10 +5,11 @@
  */
 import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
 import type { IVirtualService } from "@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService";
-import { SERVICE_PORT } from "./application";
 
 export interface PublicRoute {
   readonly service: string;
+  /** The port of the service's Service (its container port). */
+  readonly port: number;
   /** Listener-rule priority: lower is matched first. */
   readonly priority: number;
   /** ALB-style path patterns (`*` and `?` wildcards). @default any path */
@@ -58,7 +59,7 @@ export function publicRoutes(props: PublicRoutesProps): VirtualService {
         return {
           name: r.service,
           ...(match.some((m) => Object.keys(m).length > 0) ? { match } : {}),
-          route: [{ destination: { host: `${r.service}.${props.namespace}.svc.cluster.local`, port: { number: SERVICE_PORT } } }],
+          route: [{ destination: { host: `${r.service}.${props.namespace}.svc.cluster.local`, port: { number: r.port } } }],
         };
       }),
     },

@@ -196,7 +196,7 @@ export class AppsStack extends TerraformStack {
         namespace: APPS_NAMESPACE,
         gateways: [this.mesh.external.gateway, this.mesh.internal.gateway],
         hosts: [...new Set([...apps.externalHosts, ...apps.internalHosts])],
-        routes: publicServices.map((s) => ({ service: s.name, priority: s.public!.priority, pathPatterns: s.public!.pathPatterns, hostHeaders: s.public!.hostHeaders })),
+        routes: publicServices.map((s) => ({ service: s.name, port: s.containerPort, priority: s.public!.priority, pathPatterns: s.public!.pathPatterns, hostHeaders: s.public!.hostHeaders })),
       });
       this.objects.push(routes);
       emitManifest(this, "public-routes", routes, { dependsOn: meshReady });

@@ -168,6 +168,24 @@ describe("an EKS workspace", () => {
     expect(dev.compute).toBeDefined();
   });
 
+  it("gives each caller the URL of its callee's Service in the apps stack (name and port)", () => {
+    const apps = platform.apps.find((a) => a.node.id === "staging-eks-apps")!;
+    const services = Object.values(resourcesOf(synthStack(apps).json, "kubernetes_manifest"))
+      .map((m) => m.manifest)
+      .filter((m) => m.kind === "Service" && m.metadata.namespace === "apps");
+    let checked = 0;
+    for (const variables of Object.values(staging.eks!.handoff.serviceEnvironment)) {
+      for (const [key, value] of Object.entries(variables)) {
+        const url = /^http:\/\/([a-z0-9-]+):(\d+)$/.exec(value);
+        if (!key.endsWith("_URL") || !url) continue;
+        const callee = services.find((m) => m.metadata.name === url[1]);
+        expect(callee?.spec.ports.map((p: { port: number }) => p.port), `${key}=${value}`).toContain(Number(url[2]));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
   it("tags the subnets EKS Auto Mode places load balancers in (public: internet-facing, private: internal); ECS workspaces' subnets carry no such tags", () => {
     const subnets = (w: typeof staging) => Object.values(resourcesOf(synthStack(w).json, "aws_subnet"));
     for (const subnet of subnets(staging)) {
