@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { Testing } from "cdktf";
 import { DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS } from "../modules/github-oidc";
 import { buildApp } from "../src/app";
+import { appsStackName } from "../src/stacks/apps";
 import { environments, synthStack } from "./helpers";
 import { decide } from "./iam-model";
 
@@ -62,6 +63,16 @@ const concurrencyOf = (job: Job) => (typeof job.concurrency === "string" ? { gro
 /** Index of the first step whose command matches. */
 const stepIndex = (job: Job, pattern: RegExp) => job.steps.findIndex((s) => pattern.test(s.run ?? ""));
 const applyJobs = { dev: deploy.jobs["apply-dev"], prod: deploy.jobs["apply-prod"], "staging-eks": deploy.jobs["apply-staging-eks"] };
+/** Workspaces with `compute: "eks"`: each is two stacks, `<name>` and `<name>-apps`. */
+const eksWorkspaces = environments().filter((e) => e.compute === "eks").map((e) => e.name);
+const stackFolder = (stack: string) => `${synthOutput}/stacks/${stack}`;
+/** The folders an apply job of workspace `ws` may run Terraform in: its stack's, and its apps stack's on EKS. */
+const applyFolders = (ws: string) => [stackFolder(ws), ...(eksWorkspaces.includes(ws) ? [stackFolder(appsStackName(ws))] : [])];
+/** The Terraform steps of a job that run anywhere but in `folders`. */
+const terraformStepsOutside = (job: Job, folders: string[]) =>
+  job.steps.filter((s) => /terraform /.test(s.run ?? "") && !folders.includes(s["working-directory"] ?? "")).map((s) => `${s.name ?? s.run}: ${s["working-directory"]}`);
+/** Steps that run in a folder. */
+const stepsIn = (job: Job, folder: string) => job.steps.filter((s) => s["working-directory"] === folder);
 
 describe("workflow files", () => {
   it("are the three the platform documents, and each parses", () => {
@@ -173,18 +184,35 @@ describe("commands", () => {
     expect(usesOidc(test)).toBe(false);
   });
 
-  it("work in the synthesized stack folder of the workspace", () => {
+  it("work in the synthesized stack folder of the workspace (and, for an EKS workspace's apply job, its apps stack's)", () => {
     const expected = (ws: string) => `${synthOutput}/stacks/${ws}`;
     for (const step of ci.jobs.plan.steps.filter((s) => /terraform /.test(s.run ?? ""))) {
       expect(step["working-directory"]).toBe(expected("${{ matrix.workspace }}"));
     }
+    expect(eksWorkspaces).toEqual(["staging-eks"]);
+    expect(applyFolders("staging-eks")).toEqual([expected("staging-eks"), expected("staging-eks-apps")]);
+    expect(applyFolders("dev")).toEqual([expected("dev")]);
     for (const [ws, job] of Object.entries(applyJobs)) {
-      for (const step of job.steps.filter((s) => /terraform /.test(s.run ?? ""))) {
-        expect(step["working-directory"]).toBe(expected(ws));
-      }
+      expect(terraformStepsOutside(job, applyFolders(ws)), ws).toEqual([]);
     }
     for (const step of image.jobs.deploy.steps.filter((s) => /terraform /.test(s.run ?? ""))) {
       expect(step["working-directory"]).toBe(expected("${{ inputs.workspace }}"));
+    }
+  });
+
+  it("the folder check refuses any other folder: another workspace's, an ECS workspace's -apps, a missing one", () => {
+    const step = (folder?: string): Job => ({ steps: [{ run: "terraform plan -out=tfplan", ...(folder === undefined ? {} : { "working-directory": folder }) }] });
+    expect(terraformStepsOutside(step(stackFolder("staging-eks-apps")), applyFolders("staging-eks"))).toEqual([]);
+    for (const [ws, folder] of [
+      ["staging-eks", stackFolder("prod")],
+      ["staging-eks", stackFolder("prod-apps")],
+      ["staging-eks", stackFolder("staging-eks-apps/..")],
+      ["staging-eks", `${synthOutput}/stacks`],
+      ["dev", stackFolder("dev-apps")],
+      ["dev", stackFolder("staging-eks-apps")],
+      ["prod", undefined],
+    ] as const) {
+      expect(terraformStepsOutside(step(folder), applyFolders(ws)), `${ws} in ${folder}`).toHaveLength(1);
     }
   });
 });
@@ -363,6 +391,108 @@ describe("deploy.yml", () => {
       expect(stepIndex(job, /^terraform init/)).toBeLessThan(stepIndex(job, /^terraform plan/));
       expect(stepIndex(job, /^terraform plan/)).toBeLessThan(stepIndex(job, /^terraform apply/));
       expect(script).not.toContain("-auto-approve");
+    }
+  });
+});
+
+describe("deploy.yml: the apps stack of an EKS workspace", () => {
+  it("is applied in the same job right after the AWS stack: init with the synthesized backend, plan -out, apply of that plan", () => {
+    for (const ws of eksWorkspaces) {
+      const job = deploy.jobs[`apply-${ws}`];
+      const apps = stepsIn(job, stackFolder(appsStackName(ws)));
+      const aws = stepsIn(job, stackFolder(ws));
+      const commands = apps.map((s) => s.run ?? "");
+      // Initialized with the backend block synthesis wrote (no -backend=false, no -backend-config).
+      expect(commands).toContain("terraform init -input=false");
+      const plan = apps.find((s) => /^terraform plan /m.test(s.run ?? ""))!;
+      expect(plan.run).toMatch(/^terraform plan -input=false -lock-timeout=5m -var "image_tag=\$\{IMAGE_TAG\}" -out=tfplan$/m);
+      expect(plan.env).toEqual({ IMAGE_TAG: "${{ steps.apps-image.outputs.tag }}" });
+      expect(commands).toContain("terraform apply -input=false -lock-timeout=5m tfplan");
+      const index = (step: Step | undefined) => job.steps.indexOf(step!);
+      const awsApply = index(aws.find((s) => /^terraform apply /.test(s.run ?? "")));
+      const appsInit = index(apps.find((s) => /^terraform init /.test(s.run ?? "")));
+      const appsApply = index(apps.find((s) => /^terraform apply /.test(s.run ?? "")));
+      expect(awsApply).toBeGreaterThan(-1);
+      expect(appsInit).toBeGreaterThan(awsApply);
+      expect(index(plan)).toBeGreaterThan(appsInit);
+      expect(appsApply).toBeGreaterThan(index(plan));
+      // The apps stack's steps come last: nothing of the AWS stack runs after them.
+      expect(job.steps.slice(appsInit).every((s) => s["working-directory"] === stackFolder(appsStackName(ws)))).toBe(true);
+      // The first (targeted) apply is a manual step: the workflow never targets, never auto-approves.
+      for (const command of commands) {
+        expect(command).not.toContain("-auto-approve");
+        expect(command).not.toContain("-target");
+      }
+    }
+  });
+
+  it("keeps the apps stack's image: its tag comes from the apps stack's own state", () => {
+    for (const ws of eksWorkspaces) {
+      const job = deploy.jobs[`apply-${ws}`];
+      const step = job.steps.find((s) => s.id === "apps-image")!;
+      expect(step["working-directory"]).toBe(stackFolder(appsStackName(ws)));
+      expect(step.run).toContain('select(.type? == "kubernetes_manifest")');
+      expect(job.steps.indexOf(step)).toBeLessThan(job.steps.findIndex((s) => s.name === "terraform plan (apps stack)"));
+    }
+  });
+
+  /** Runs a step's script with a stand-in `terraform` whose `show -json` prints `state`. */
+  function runWithState(script: string, state: unknown) {
+    const dir = mkdtempSync(join(tmpdir(), "apps-step-"));
+    const bin = join(dir, "bin");
+    spawnSync("mkdir", ["-p", bin]);
+    writeFileSync(join(bin, "terraform"), `#!/usr/bin/env bash\ncat "${join(dir, "state.json")}"\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "state.json"), JSON.stringify(state));
+    const output = join(dir, "output");
+    writeFileSync(output, "");
+    const result = spawnSync("bash", ["-e", "-c", script], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WORKSPACE: "staging-eks", INITIAL_IMAGE_TAG: "initial", GITHUB_OUTPUT: output },
+    });
+    return { status: result.status, stdout: result.stdout, output: readFileSync(output, "utf8").trim() };
+  }
+  const hasJq = spawnSync("jq", ["--version"]).status === 0;
+  const applied = {
+    values: {
+      root_module: {
+        resources: [
+          { type: "helm_release", values: { name: "istio-base" } },
+          { type: "kubernetes_manifest", values: { manifest: { kind: "Service", spec: { type: "ClusterIP" } } } },
+          {
+            type: "kubernetes_manifest",
+            values: {
+              manifest: {
+                kind: "Deployment",
+                spec: { template: { spec: { containers: [{ image: "555566667777.dkr.ecr.us-east-1.amazonaws.com/acme-staging-eks-web:0123abc" }] } } },
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
+
+  it.skipIf(!hasJq)("stops with one clear error while Istio's CRDs are not installed, and reads the deployed tag", () => {
+    const job = deploy.jobs["apply-staging-eks"];
+    const guard = job.steps.find((s) => s.name === "Istio CRDs installed (apps stack)")!;
+    expect(job.steps.indexOf(guard)).toBeLessThan(job.steps.findIndex((s) => s.name === "terraform plan (apps stack)"));
+    const fresh = runWithState(guard.run!, { format_version: "1.0" });
+    expect(fresh.status).toBe(1);
+    expect(fresh.stdout.trim()).toMatch(/^::error::staging-eks-apps has no Istio base release yet: install the CRDs once by hand \(README/);
+    expect(runWithState(guard.run!, applied).status).toBe(0);
+
+    const tag = job.steps.find((s) => s.id === "apps-image")!.run!;
+    expect(runWithState(tag, applied).output).toBe("tag=0123abc");
+    const first = runWithState(tag, { format_version: "1.0" });
+    expect(first.output).toBe("tag=initial");
+    expect(first.stdout).toContain("::notice::No application image deployed in staging-eks-apps yet");
+  });
+
+  it("is not applied by the ECS workspaces' jobs", () => {
+    for (const [ws, job] of Object.entries(applyJobs)) {
+      if (eksWorkspaces.includes(ws)) continue;
+      expect(job.steps.some((s) => /-apps$/.test(s["working-directory"] ?? ""))).toBe(false);
     }
   });
 });
