@@ -8,6 +8,7 @@ import { ComputeTier } from "../tiers/compute";
 import { tierContext } from "../tiers/context";
 import { DatabaseTier } from "../tiers/database";
 import { EdgeTier } from "../tiers/edge";
+import { FrontendTier } from "../tiers/frontend";
 import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
@@ -28,6 +29,8 @@ export class WorkspaceStack extends TerraformStack {
   readonly compute: ComputeTier;
   readonly edge: EdgeTier;
   readonly services: ServicesTier;
+  /** None unless `frontend.enabled`. */
+  readonly frontend?: FrontendTier;
   readonly workers: WorkersTier;
   readonly schedules: SchedulesTier;
   /** None when `dataPipeline` is absent or not enabled. */
@@ -54,8 +57,13 @@ export class WorkspaceStack extends TerraformStack {
       globalDatabasePrimary: config.disasterRecovery?.mode === "global-database",
     }));
     const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
-    const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
+    const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network, behindCloudFront: config.frontend.enabled }));
     const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge }));
+    if (config.frontend.enabled && config.domain) {
+      // CloudFront's certificate, web ACL, log delivery and metrics are in us-east-1, whatever the workspace's region.
+      const edgeProvider = platformProvider(this, { ...providerProps, region: "us-east-1", alias: "edge" });
+      this.frontend = new FrontendTier(ctx, { frontend: config.frontend, domain: config.domain, firewall: config.operations, edgeProvider, edge });
+    }
     this.workers = new WorkersTier(ctx, { workers: config.workers, producers: services.producers, network, database, compute });
     this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
     if (config.dataPipeline?.enabled) {
