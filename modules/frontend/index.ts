@@ -326,8 +326,6 @@ export class StaticSite extends Construct {
     this.distributionArn = distribution.arn;
     this.distributionDomainName = distribution.domainName;
     this.url = `https://${props.domainName}`;
-    suppressPolicy(distribution, "CKV_AWS_310", "one origin per behaviour: the app bucket has no replica to fail over to, and the API is the load balancer");
-    suppressPolicy(distribution, "CKV_AWS_374", "a public web app: no geo restriction");
 
     // The origin latency metric is one of the additional metrics a subscription turns on.
     new CloudfrontMonitoringSubscription(this, "metrics", {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RefinementCtx } from "zod";
+import { CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS } from "../../modules/frontend/origin-facing";
 import { LOG_RETENTION_DAYS, isLogRetention } from "../lib/logs";
 
 /** CloudFront price classes: which edge locations serve the distribution (cheapest to all). */
@@ -55,9 +56,7 @@ export const frontendSchema = z
     /** Build the frontend tier: bucket, distribution, certificate, DNS. Needs `domain`. @default false */
     enabled: z.boolean().default(false),
     /** Edge locations that serve the app: PriceClass_100 (North America, Europe), _200, or _All. @default "PriceClass_100" */
-    priceClass: z.enum(PRICE_CLASSES, {
-      errorMap: () => ({ message: `must be one of ${PRICE_CLASSES.join(", ")}` }),
-    }).default("PriceClass_100"),
+    priceClass: z.enum(PRICE_CLASSES).default("PriceClass_100"),
     /** Content-Security-Policy header of every response. @default {@link DEFAULT_CONTENT_SECURITY_POLICY} */
     contentSecurityPolicy: z
       .string()
@@ -98,6 +97,7 @@ export type FrontendConfig = z.output<typeof frontendSchema>;
 /** What the frontend checks across the environment: a certificate path, and room for the origin header. */
 export function checkFrontend(
   env: {
+    region: string;
     frontend: FrontendConfig;
     domain?: { dns: "route53" | "external" };
     services?: ReadonlyArray<{ public?: { pathPatterns?: readonly string[]; hostHeaders?: readonly string[] } }>;
@@ -121,10 +121,19 @@ export function checkFrontend(
       message: 'the frontend needs a certificate path: set domain (a Route 53 hostedZoneId, or dns: "external")',
     });
   }
-  // Every public service's listener rule also checks the origin header: one more condition value.
+  // An invalid region is refused by its own rule.
+  if (/^[a-z]{2}(-[a-z]+)+-\d$/.test(env.region) && !CLOUDFRONT_ORIGIN_FACING_PREFIX_LISTS[env.region]) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ["frontend", "enabled"],
+      message: `no CloudFront origin-facing prefix list id is recorded for ${env.region} (the load balancer admits only CloudFront); add it to modules/frontend/origin-facing.ts`,
+    });
+  }
+  // Every public service's listener rule also checks the origin header: one more condition value
+  // (six or more values are refused by the route itself).
   (env.services ?? []).forEach((s, i) => {
     const values = (s.public?.pathPatterns?.length ?? 0) + (s.public?.hostHeaders?.length ?? 0);
-    if (values > 4) {
+    if (values === 5) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ["services", i, "public"],

@@ -121,7 +121,9 @@ export class EdgeTier {
         logRetentionDays: ctx.logRetentionDays,
       });
     }
-    this.serviceUrl = this.https?.url ?? `${loadBalancer.protocol}://${loadBalancer.dnsName}`;
+    // Behind CloudFront, users reach the services through the distribution's name only.
+    this.serviceUrl =
+      props.behindCloudFront && domain ? `https://${domain.name}` : (this.https?.url ?? `${loadBalancer.protocol}://${loadBalancer.dnsName}`);
 
     ctx.output(OWNER, "alb_dns_name", loadBalancer.dnsName, "Load balancer DNS name");
     ctx.output(OWNER, "alb_security_group_id", loadBalancer.securityGroupId, "Security group of the load balancer");
