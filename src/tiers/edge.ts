@@ -107,7 +107,9 @@ export class EdgeTier {
       suppressPolicy(
         loadBalancer.applicationListener,
         "CKV_AWS_2",
-        `HTTP only: ${ctx.configFile} sets neither domain nor loadBalancer.certificateArn`,
+        props.behindCloudFront
+          ? `HTTP only, to CloudFront: the domain of ${ctx.configFile} is at an external DNS provider, so the load balancer has no certificate of its own`
+          : `HTTP only: ${ctx.configFile} sets neither domain nor loadBalancer.certificateArn`,
       );
     }
     if (props.firewall.waf) {
