@@ -91,10 +91,12 @@ export class GithubOidc extends Construct {
           Effect: "Allow",
           Principal: { Federated: this.providerArn },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-            [operator]: { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects },
-          },
+          // One object per operator: with StringEquals for both, the audience and the subject share it
+          // (two `StringEquals` keys in a literal would keep only the last).
+          Condition: mergeConditions(
+            { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE } },
+            { [operator]: { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects } },
+          ),
         },
       ]);
     const subject = (context: string, workflow: string, ref: string) => githubSubject(props.repository, context, workflow, ref);
@@ -195,4 +197,13 @@ export class GithubOidc extends Construct {
     this.boundaryPolicies = boundaryPolicies;
     this.boundaryPolicyArns = boundaryPolicyArns;
   }
+}
+
+/** Condition blocks combined operator by operator (keys of the same operator are merged). */
+function mergeConditions(...blocks: Array<Record<string, Record<string, unknown>>>): Record<string, Record<string, unknown>> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const block of blocks) {
+    for (const [operator, keys] of Object.entries(block)) merged[operator] = { ...merged[operator], ...keys };
+  }
+  return merged;
 }
