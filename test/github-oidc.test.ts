@@ -798,7 +798,7 @@ describe("GithubOidc frontend deploy roles", () => {
   });
 
   it("may invalidate only the distribution tagged for its workspace", () => {
-    const tagged = (value?: string) => (value === undefined ? {} : { "aws:ResourceTag/FrontendDeploy": value });
+    const tagged = (value?: string): Record<string, string> => (value === undefined ? {} : { "aws:ResourceTag/FrontendDeploy": value });
     expect(decide(policy("prod"), "cloudfront:CreateInvalidation", distribution, tagged("acme-prod-frontend"))).toBe("allow");
     expect(decide(policy("prod"), "cloudfront:GetInvalidation", distribution, tagged("acme-prod-frontend"))).toBe("allow");
     expect(decide(policy("prod"), "cloudfront:CreateInvalidation", distribution, tagged("acme-dev-frontend"))).toBe("implicit-deny");

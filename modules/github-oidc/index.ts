@@ -4,7 +4,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
-import { partitionOf, policyDocument } from "../../src/lib/iam";
+import { partitionOf, policyDocument, type ConditionBlock } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName } from "../../src/lib/naming";
 import { CI_SESSION_SECONDS, DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, GITHUB_OIDC_URL, githubSubject } from "./subjects";
 import { DEFAULT_FRONTEND_WORKFLOW, frontendDeployStatements } from "./frontend";
@@ -200,8 +200,8 @@ export class GithubOidc extends Construct {
 }
 
 /** Condition blocks combined operator by operator (keys of the same operator are merged). */
-function mergeConditions(...blocks: Array<Record<string, Record<string, unknown>>>): Record<string, Record<string, unknown>> {
-  const merged: Record<string, Record<string, unknown>> = {};
+function mergeConditions(...blocks: ConditionBlock[]): ConditionBlock {
+  const merged: ConditionBlock = {};
   for (const block of blocks) {
     for (const [operator, keys] of Object.entries(block)) merged[operator] = { ...merged[operator], ...keys };
   }
