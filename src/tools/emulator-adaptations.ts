@@ -260,6 +260,22 @@ export const LEFT_OUT_TYPES: readonly LeftOutType[] = [
     },
   },
   {
+    type: "aws_cloudfront_cache_policy",
+    reason: "CreateCachePolicy is not implemented (404)",
+    standIns: (policy) => ({ id: `emulator-standin-${policy.name}`, etag: "ETAGSTANDIN" }),
+  },
+  {
+    type: "aws_cloudfront_response_headers_policy",
+    reason: "CreateResponseHeadersPolicy is not implemented (404)",
+    standIns: (policy) => ({ id: `emulator-standin-${policy.name}`, etag: "ETAGSTANDIN" }),
+  },
+  {
+    type: "aws_cloudfront_function",
+    reason: "CreateFunction (CloudFront Functions) is not implemented (404)",
+    standIns: (fn, place) => ({ id: fn.name, arn: `arn:aws:cloudfront::${place.accountId}:function/${fn.name}`, etag: "ETAGSTANDIN", live_stage_etag: "ETAGSTANDIN" }),
+  },
+  { type: "aws_cloudfront_monitoring_subscription", reason: "CreateMonitoringSubscription is not implemented" },
+  {
     type: "aws_sfn_state_machine",
     reason:
       "ValidateStateMachineDefinition is not implemented (500 in either Step Functions backend, whatever the settings), and the provider validates the definition at every plan and apply",
