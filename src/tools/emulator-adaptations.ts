@@ -276,6 +276,11 @@ export const LEFT_OUT_TYPES: readonly LeftOutType[] = [
   },
   { type: "aws_cloudfront_monitoring_subscription", reason: "CreateMonitoringSubscription is not implemented" },
   {
+    type: "aws_cloudwatch_log_delivery_source",
+    reason:
+      "the emulator's distribution ARN lacks its empty region field (arn:aws:cloudfront:<account>:distribution/<id>), which the provider refuses as a delivery source's resource_arn",
+  },
+  {
     type: "aws_sfn_state_machine",
     reason:
       "ValidateStateMachineDefinition is not implemented (500 in either Step Functions backend, whatever the settings), and the provider validates the definition at every plan and apply",
