@@ -294,6 +294,13 @@ export const LEFT_OUT_TYPES: readonly LeftOutType[] = [
 
 export const KNOWN_SECOND_PLAN_ARTIFACTS: readonly KnownArtifact[] = [
   {
+    id: "cloudfront-distribution-read-back",
+    types: ["aws_cloudfront_distribution"],
+    attributes: ["default_cache_behavior", "ordered_cache_behavior", "origin", "viewer_certificate"],
+    cause:
+      "the emulator reads a distribution back in part: every behaviour with legacy forwarded_values beside its cache policy, no function associations, the origins in another form, and the default CloudFront certificate instead of the ACM one",
+  },
+  {
     id: "ecs-service-launch-settings",
     types: ["aws_ecs_service"],
     attributes: [
