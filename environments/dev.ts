@@ -134,6 +134,19 @@ export const dev: EnvironmentInput = {
     maxCapacity: { cpu: "8 vCPU", memory: "32 GB" },
     landingExpiryDays: 7,
   },
+  // The JavaScript app on S3 and CloudFront, the API under /api/* on the same name. dev's DNS is at an
+  // external provider (the `frontend_dns_records` output lists what to create there); placeholder name.
+  domain: {
+    name: "app.dev.example.com",
+    zoneName: "dev.example.com",
+    dns: "external",
+  },
+  frontend: {
+    enabled: true,
+    priceClass: "PriceClass_100",
+    accessLogRetentionDays: 30,
+    wafLogRetentionDays: 30,
+  },
   // Monthly cost guard: an AWS Budgets alert to the alerts topic, and `npm run cost` fails above it.
   budgets: { monthlyUsd: 250 },
   // A development workspace sees little traffic (see README "Cost estimate" for the defaults).

@@ -176,11 +176,20 @@ export const prod: EnvironmentInput = {
     maxCapacity: { cpu: "64 vCPU", memory: "256 GB", disk: "1000 GB" },
     landingExpiryDays: 30,
   },
-  // HTTPS on this name: the platform issues an ACM certificate, validates it in the hosted zone and
-  // points an alias record at the load balancer. Replace with your domain and zone.
+  // HTTPS on this name: the platform issues the certificates (CloudFront's in us-east-1, the load
+  // balancer's for origin.<name>), validates them in the hosted zone and writes the alias records.
+  // Replace with your domain and zone.
   domain: {
     name: "app.example.com",
     hostedZoneId: "Z0123456789EXAMPLEZONE",
+    zoneName: "example.com",
+  },
+  // The JavaScript app on S3 and CloudFront at app.example.com, the API under /api/*; the load balancer
+  // then answers on origin.app.example.com and only to CloudFront.
+  frontend: {
+    enabled: true,
+    priceClass: "PriceClass_All",
+    accessLogRetentionDays: 365,
   },
   // Monthly cost guard: an AWS Budgets alert to the alerts topic, and `npm run cost` fails above it.
   budgets: { monthlyUsd: 1200 },

@@ -82,7 +82,12 @@ describe("committed diagrams (docs/diagrams)", () => {
   it("prod: the edge, service, data and pipeline paths are drawn", () => {
     const diagram = buildDiagram(workspaces().find((w) => w.name === "prod")!);
     const edge = (from: string, to: string) => diagram.edges.find((e) => e.from === from && e.to === to);
-    expect(edge(INTERNET, "alb_alb")?.label).toBe("tcp/80, tcp/443");
+    // The internet reaches CloudFront; the load balancer admits only CloudFront's prefix list (listed, not drawn).
+    expect(edge(INTERNET, "alb_alb")).toBeUndefined();
+    expect(edge(INTERNET, "static_site_distribution")?.label).toBe("HTTPS");
+    expect(edge("static_site_distribution", "static_site_bucket_bucket")?.label).toBe("origin");
+    // The API origin is the load balancer's own name (origin.app.example.com, the HTTPS endpoint's record).
+    expect(edge("static_site_distribution", "https_certificate")?.label).toBe("origin");
     expect(edge("waf_web_acl", "alb_alb")?.label).toBe("inspects");
     expect(edge("alb_alb", "web_service")?.label).toBe("tcp/8000");
     expect(edge("web_service", "database_cluster")?.label).toBe("tcp/5432");

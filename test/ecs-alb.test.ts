@@ -422,3 +422,35 @@ describe("WebService: internal, Service Connect and EC2 capacity", () => {
     ).toThrow("WebService x: serviceConnect.publish needs a task with a portName");
   });
 });
+
+describe("PublicLoadBalancer behind CloudFront", () => {
+  const header = { name: "X-Origin-Verify", value: "0123456789abcdef0123456789abcdef" };
+
+  it("admits only the prefix list, on the application listener's port, instead of the internet", () => {
+    for (const [certificateArn, port] of [[CERT, 443], [undefined, 80]] as const) {
+      const { json } = platform({ lb: { certificateArn, ingressPrefixListId: "pl-3b927c52", requiredHeader: header } });
+      const albSg = ref("aws_security_group", sgId(json, "acme-test-alb"), "id");
+      const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule")).filter((r) => r.security_group_id === albSg);
+      expect(ingress).toEqual([expect.objectContaining({ prefix_list_id: "pl-3b927c52", from_port: port, to_port: port, ip_protocol: "tcp" })]);
+      expect(ingress[0].cidr_ipv4).toBeUndefined();
+    }
+  });
+
+  it("adds the required header to the service's listener rule, after its path and host conditions", () => {
+    const { json } = platform({ lb: { requiredHeader: header }, service: { route: { priority: 10, pathPatterns: ["/api/*"], hostHeaders: ["app.example.com"] } } });
+    expect(onlyResource(json, "aws_lb_listener_rule").condition).toEqual([
+      { path_pattern: { values: ["/api/*"] } },
+      { host_header: { values: ["app.example.com"] } },
+      { http_header: { http_header_name: "X-Origin-Verify", values: [header.value] } },
+    ]);
+    // Without it, the rule is as before.
+    expect(onlyResource(platform().json, "aws_lb_listener_rule").condition).toEqual([{ path_pattern: { values: ["/*"] } }]);
+  });
+
+  it("refuses a header name ALB would not match and a route that leaves no room for the header", () => {
+    expect(() => platform({ lb: { requiredHeader: { name: "X Origin", value: "v" } } })).toThrow(/requiredHeader.name must be letters, digits and hyphens/);
+    expect(() =>
+      platform({ lb: { requiredHeader: header }, service: { route: { priority: 10, pathPatterns: ["/a", "/b", "/c"], hostHeaders: ["a.example.com", "b.example.com"] } } }),
+    ).toThrow(/the route's 5 path and host values and the required header exceed the 5 values of a listener rule/);
+  });
+});

@@ -44,7 +44,8 @@ describe("emulator adaptations", () => {
 
   it("the override points every used service at the emulator and keeps the plan tier's placeholders", () => {
     const override = emulatorOverride(resolved.get("dev")!, "http://127.0.0.1:5000") as any;
-    const aws = override.provider.aws;
+    // dev has the frontend's aws.edge alias besides the default provider.
+    const aws = (override.provider.aws as Array<Record<string, any>>).find((p) => p.alias === undefined)!;
     expect(override.terraform.backend).toEqual({ local: { path: "offline.tfstate" } });
     expect(aws.allowed_account_ids).toBeNull();
     expect(aws.s3_use_path_style).toBe(true);
@@ -54,10 +55,10 @@ describe("emulator adaptations", () => {
     expect(providerAccountId(resolved.get("dev")!)).toBe(environments().find((e) => e.name === "dev")!.accountId);
   });
 
-  it("the emulator and offline overrides cover every provider alias (prod's aws.dr), so no alias reaches AWS", () => {
+  it("the emulator and offline overrides cover every provider alias (prod's aws.dr, the frontend's aws.edge), so no alias reaches AWS", () => {
     const prod = resolved.get("prod")!;
     const declared = ((prod.provider as any).aws as Array<{ alias?: string }>).map((p) => p.alias ?? "(default)").sort();
-    expect(declared).toEqual(["(default)", "dr"]);
+    expect(declared).toEqual(["(default)", "dr", "edge"]);
     const aws = (emulatorOverride(prod, "http://127.0.0.1:5000") as any).provider.aws as Array<Record<string, any>>;
     expect(aws.map((p) => p.alias ?? "(default)").sort()).toEqual(declared);
     for (const p of aws) {
@@ -68,7 +69,8 @@ describe("emulator adaptations", () => {
     }
     const offline = everyAwsProvider(prod, OFFLINE_OVERRIDE.provider.aws) as Array<Record<string, any>>;
     expect(offline.map((p) => p.alias ?? "(default)").sort()).toEqual(declared);
-    expect(everyAwsProvider(resolved.get("dev")!, OFFLINE_OVERRIDE.provider.aws)).toBe(OFFLINE_OVERRIDE.provider.aws);
+    // A stack with one provider keeps the single block.
+    expect(everyAwsProvider(resolved.get("bootstrap-111122223333")!, OFFLINE_OVERRIDE.provider.aws)).toBe(OFFLINE_OVERRIDE.provider.aws);
   });
 
   it("leaves out the listed types and whatever refers to them, and never changes the original", async () => {
@@ -141,7 +143,8 @@ describe("emulator adaptations", () => {
     expect(all(adapted.stack, "aws_rds_cluster")[0].deletion_protection).toBe(false);
     expect(all(adapted.stack, "aws_s3_bucket").every((b) => b.lifecycle?.prevent_destroy !== true && b.force_destroy === true)).toBe(true);
     expect(all(adapted.stack, "aws_cloudtrail")[0].enable_logging).toBe(false);
-    expect(all(adapted.stack, "aws_route53_record").map((r) => r.zone_id)).toEqual(["Z-example.com", "Z-example.com"]);
+    // The load balancer's validation and alias records, the frontend's validation and A/AAAA alias records.
+    expect(all(adapted.stack, "aws_route53_record").map((r) => r.zone_id)).toEqual(Array(5).fill("Z-example.com"));
     expect(Object.keys(adapted.applied)).toEqual(
       expect.arrayContaining(["destroy-guards-relaxed", "cloudtrail-logging-off", "tls-deny-on-buckets-terraform-writes", "route53-zone-in-emulator"]),
     );

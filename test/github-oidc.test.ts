@@ -112,10 +112,14 @@ describe("GithubOidc", () => {
         Effect: "Allow",
         Principal: { Federated: providerRef },
         Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-          [subjectOperator]: { "token.actions.githubusercontent.com:sub": subjects },
-        },
+        // With StringEquals for the subject too, both keys are in the one StringEquals block.
+        Condition:
+          subjectOperator === "StringEquals"
+            ? { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": subjects } }
+            : {
+                StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+                StringLike: { "token.actions.githubusercontent.com:sub": subjects },
+              },
       },
     ],
   });
@@ -880,5 +884,78 @@ describe("GithubOidc refuses bad props", () => {
     refuse({ applyPolicyArns: ["AdministratorAccess"] }, /applyPolicyArns: "AdministratorAccess" is not an IAM policy ARN/);
     refuse({ planPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"] }, /planPolicyArns lists a policy twice/);
     refuse({ applyPolicyArns: Array.from({ length: 11 }, (_, i) => `arn:aws:iam::${TEST_ACCOUNT}:policy/p${i}`) }, /applyPolicyArns has 11 policies/);
+  });
+});
+
+describe("GithubOidc frontend deploy roles", () => {
+  const frontendOf = (ws: string) => ({ bucketName: `acme-${ws}-frontend-${TEST_ACCOUNT}`, tagKey: "FrontendDeploy", tagValue: `acme-${ws}-frontend` });
+  const { json, construct } = build({ workspaces: workspaces.map((w) => ({ ...w, frontend: frontendOf(w.name) })) });
+  const providerRef = ref("aws_iam_openid_connect_provider", logicalIdOf(json, "aws_iam_openid_connect_provider", () => true), "arn");
+  const sub = (context: string, workflow: string, gitRef: string) =>
+    `repo:acme-corp/platform:${context}:job_workflow_ref:acme-corp/platform/.github/workflows/${workflow}@${gitRef}`;
+  const admits = (name: string, subject: string) =>
+    decide(trustOf(json, name).Statement, "sts:AssumeRoleWithWebIdentity", "*", {
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": subject,
+    }) === "allow";
+  const policy = (ws: string) => inlinePolicy(json, `acme-bootstrap-github-frontend-${ws}`, "frontend-deploy").Statement;
+  const distribution = `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/E2EXAMPLE123`;
+
+  it("trusts each role to frontend.yml only, on main, in its own GitHub environment", () => {
+    expect(trustOf(json, "acme-bootstrap-github-frontend-prod").Statement[0]).toEqual({
+      Sid: "GithubActions",
+      Effect: "Allow",
+      Principal: { Federated: providerRef },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: {
+        StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": sub("environment:prod", "frontend.yml", "refs/heads/main") },
+      },
+    });
+    expect(admits("acme-bootstrap-github-frontend-prod", sub("environment:prod", "frontend.yml", "refs/heads/main"))).toBe(true);
+    for (const refused of [
+      sub("environment:prod", "frontend.yml", "refs/heads/feature"),
+      sub("environment:dev", "frontend.yml", "refs/heads/main"),
+      sub("environment:prod", "deploy.yml", "refs/heads/main"),
+      sub("pull_request", "frontend.yml", "refs/pull/3/merge"),
+    ]) {
+      expect(admits("acme-bootstrap-github-frontend-prod", refused), refused).toBe(false);
+    }
+    // The apply roles do not trust the frontend workflow.
+    expect(admits("acme-bootstrap-github-apply-prod", sub("environment:prod", "frontend.yml", "refs/heads/main"))).toBe(false);
+    expect(resourcesOf(json, "aws_iam_role")[roleId(json, "acme-bootstrap-github-frontend-prod")].max_session_duration).toBe(3600);
+  });
+
+  it("may write and delete objects of its workspace's bucket and list it, nothing else in S3", () => {
+    const bucket = `arn:aws:s3:::acme-prod-frontend-${TEST_ACCOUNT}`;
+    expect(decide(policy("prod"), "s3:PutObject", `${bucket}/assets/app.3f2a.js`)).toBe("allow");
+    expect(decide(policy("prod"), "s3:DeleteObject", `${bucket}/old.js`)).toBe("allow");
+    expect(decide(policy("prod"), "s3:ListBucket", bucket)).toBe("allow");
+    expect(decide(policy("prod"), "s3:PutObject", `arn:aws:s3:::acme-dev-frontend-${TEST_ACCOUNT}/x.js`)).toBe("implicit-deny");
+    expect(decide(policy("prod"), "s3:PutObject", `arn:aws:s3:::acme-terraform-state-123456789012/acme/prod/terraform.tfstate`)).toBe("implicit-deny");
+    expect(decide(policy("prod"), "s3:PutBucketPolicy", bucket)).toBe("implicit-deny");
+    expect(decide(policy("prod"), "s3:GetObject", `${bucket}/index.html`)).toBe("implicit-deny");
+  });
+
+  it("may invalidate only the distribution tagged for its workspace", () => {
+    const tagged = (value?: string): Record<string, string> => (value === undefined ? {} : { "aws:ResourceTag/FrontendDeploy": value });
+    expect(decide(policy("prod"), "cloudfront:CreateInvalidation", distribution, tagged("acme-prod-frontend"))).toBe("allow");
+    expect(decide(policy("prod"), "cloudfront:GetInvalidation", distribution, tagged("acme-prod-frontend"))).toBe("allow");
+    expect(decide(policy("prod"), "cloudfront:CreateInvalidation", distribution, tagged("acme-dev-frontend"))).toBe("implicit-deny");
+    expect(decide(policy("prod"), "cloudfront:CreateInvalidation", distribution, tagged())).toBe("implicit-deny");
+    expect(decide(policy("prod"), "cloudfront:UpdateDistribution", distribution, tagged("acme-prod-frontend"))).toBe("implicit-deny");
+    expect(decide(policy("prod"), "cloudfront:CreateInvalidation", `arn:aws:cloudfront::999999999999:distribution/E1`, tagged("acme-prod-frontend"))).toBe("implicit-deny");
+  });
+
+  it("exposes the role ARNs and puts the roles among the CI roles the workspace boundaries deny assuming", () => {
+    expect(Object.keys(construct.frontendRoleArns)).toEqual(["dev", "prod"]);
+    const deniedRoles = boundaryOf(json, "prod").Statement.flatMap((s) => (s.Effect === "Deny" && [s.Action].flat().includes("sts:AssumeRole") ? [s.Resource].flat() : []));
+    expect(deniedRoles).toEqual(expect.arrayContaining([`arn:aws:iam::${TEST_ACCOUNT}:role/acme-bootstrap-github-frontend-prod`, `arn:aws:iam::${TEST_ACCOUNT}:role/acme-bootstrap-github-frontend-dev`]));
+    // Without a frontend, no role.
+    expect(build().construct.frontendRoleArns).toEqual({});
+  });
+
+  it("refuses a bucket name S3 would refuse and a workflow that is not a file name", () => {
+    expect(() => build({ workspaces: [{ ...workspaces[0], frontend: { ...frontendOf("dev"), bucketName: "Not_A_Bucket" } }] })).toThrow(/frontend.bucketName "Not_A_Bucket" is not an S3 bucket name/);
+    expect(() => build({ frontendWorkflow: "frontend" })).toThrow(/frontendWorkflow "frontend" is not a workflow file name/);
   });
 });

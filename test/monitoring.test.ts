@@ -1,4 +1,5 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
@@ -767,5 +768,50 @@ describe("PlatformMonitoring refuses bad props", () => {
     refuse({ region: "Ireland" }, /region must be an AWS region/);
     refuse({ keyDeletionWindowDays: 5 }, /keyDeletionWindowDays must be a whole number from 7 to 30, got 5/);
     refuse({ database: { clusterIdentifier: "db", serverless: "yes" as never, hasReaders: false } }, /database.serverless and database.hasReaders are required booleans/);
+  });
+});
+
+describe("PlatformMonitoring CloudFront alarms", () => {
+  function withDistribution(region: string) {
+    return synthConstruct((stack) => {
+      const edge = new AwsProvider(stack, "aws-edge", { alias: "edge", region: "us-east-1" });
+      new PlatformMonitoring(stack, "monitoring", { ...minimal, region, alertEmails: ["ops@example.com"], distribution: { distributionId: "E2EXAMPLE", provider: edge } });
+    }).json;
+  }
+
+  it("watches the 5xx rate and origin latency in us-east-1 (dimensions DistributionId and Region=Global)", () => {
+    const json = withDistribution("us-east-1");
+    const dimensions = { DistributionId: "E2EXAMPLE", Region: "Global" };
+    expect(metricOf(alarmNamed(json, "acme-test-cloudfront-5xx-rate"))).toEqual({
+      namespace: "AWS/CloudFront", metric_name: "5xxErrorRate", dimensions, statistic: "Average", extended_statistic: undefined,
+      threshold: 5, comparison_operator: "GreaterThanThreshold", treat_missing_data: "notBreaching",
+    });
+    expect(metricOf(alarmNamed(json, "acme-test-cloudfront-origin-latency"))).toMatchObject({ metric_name: "OriginLatency", dimensions, threshold: 3000 });
+    for (const name of ["acme-test-cloudfront-5xx-rate", "acme-test-cloudfront-origin-latency"]) {
+      const alarm = alarmNamed(json, name);
+      expect(alarm.provider).toBe("aws.edge");
+      // In us-east-1 the monitoring's own topic is there: no second topic.
+      expect(alarm.alarm_actions).toEqual([topicRef(json)]);
+    }
+  });
+
+  it("outside us-east-1, notifies an alerts topic of its own there, encrypted and subscribed like the main one", () => {
+    const json = withDistribution("eu-west-1");
+    const topics = resourcesOf(json, "aws_sns_topic");
+    const edgeTopic = Object.entries(topics).find(([, t]) => t.name === "acme-test-alerts-edge")!;
+    expect(edgeTopic[1].provider).toBe("aws.edge");
+    expect(alarmNamed(json, "acme-test-cloudfront-5xx-rate").alarm_actions).toEqual([ref("aws_sns_topic", edgeTopic[0], "arn")]);
+    expect(Object.values(resourcesOf(json, "aws_sns_topic_subscription")).filter((s) => s.provider === "aws.edge").map((s) => s.endpoint)).toEqual(["ops@example.com"]);
+    expect(Object.values(resourcesOf(json, "aws_kms_key")).filter((k) => k.provider === "aws.edge")).toHaveLength(1);
+  });
+
+  it("takes its thresholds from the config and refuses a rate above 100%", () => {
+    const json = synthConstruct((stack) => {
+      const edge = new AwsProvider(stack, "aws-edge", { alias: "edge", region: "us-east-1" });
+      new PlatformMonitoring(stack, "monitoring", { ...minimal, region: "us-east-1", thresholds: { cloudFront5xxRatePercent: 2, cloudFrontOriginLatencyMs: 800 }, distribution: { distributionId: "E2EXAMPLE", provider: edge } });
+    }).json;
+    expect(alarmNamed(json, "acme-test-cloudfront-5xx-rate").threshold).toBe(2);
+    expect(alarmNamed(json, "acme-test-cloudfront-origin-latency").threshold).toBe(800);
+    expect(() => monitoring({ thresholds: { cloudFront5xxRatePercent: 120 } })).toThrow(/thresholds.cloudFront5xxRatePercent is a percentage above 0 and at most 100, got 120/);
   });
 });

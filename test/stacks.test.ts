@@ -150,7 +150,7 @@ describe("one bootstrap stack per account", () => {
       expect(synth).toHaveProviderWithProperties(AwsProvider, { allowed_account_ids: [account] });
       expect(onlyResource(json, "aws_s3_bucket").bucket).toBe(`acme-terraform-state-${account}`);
       const roles = Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort();
-      expect(roles).toEqual([`acme-bootstrap-github-apply-${workspace}`, "acme-bootstrap-github-plan"]);
+      expect(roles).toEqual([`acme-bootstrap-github-apply-${workspace}`, `acme-bootstrap-github-frontend-${workspace}`, "acme-bootstrap-github-plan"]);
       // Nothing in one account's bootstrap names the other account or workspace.
       for (const other of [DEV_ACCOUNT, PROD_ACCOUNT, STAGING_ACCOUNT].filter((a) => a !== account)) expect(JSON.stringify(json)).not.toContain(other);
       for (const other of workspaces.filter((w) => w !== workspace)) {
@@ -169,6 +169,8 @@ describe("one bootstrap stack per account", () => {
     expect(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => r.name).sort()).toEqual([
       "acme-bootstrap-github-apply-dev",
       "acme-bootstrap-github-apply-prod",
+      "acme-bootstrap-github-frontend-dev",
+      "acme-bootstrap-github-frontend-prod",
       "acme-bootstrap-github-plan",
     ]);
   });
@@ -272,13 +274,21 @@ describe("bootstrap stack", () => {
 
   it("creates the GitHub OIDC roles for the configured repository: plans from pull requests, applies from main in the environment", () => {
     const roles = Object.fromEntries(Object.values(resourcesOf(json, "aws_iam_role")).map((r) => [r.name, JSON.parse(r.assume_role_policy).Statement[0]]));
-    expect(Object.keys(roles).sort()).toEqual(["acme-bootstrap-github-apply-dev", "acme-bootstrap-github-plan"]);
+    expect(Object.keys(roles).sort()).toEqual(["acme-bootstrap-github-apply-dev", "acme-bootstrap-github-frontend-dev", "acme-bootstrap-github-plan"]);
     const sub = (name: string) => JSON.stringify(roles[name].Condition);
     expect(sub("acme-bootstrap-github-plan")).toContain("repo:acme-corp/platform:pull_request:job_workflow_ref:acme-corp/platform/.github/workflows/ci.yml@refs/pull/*/merge");
     expect(sub("acme-bootstrap-github-apply-dev")).toContain(
       "repo:acme-corp/platform:environment:dev:job_workflow_ref:acme-corp/platform/.github/workflows/deploy.yml@refs/heads/main",
     );
     expect(sub("acme-bootstrap-github-apply-dev")).not.toContain("pull_request");
+    // dev has a frontend: its deploy role trusts frontend.yml, and its policy names dev's bucket (names are deterministic).
+    expect(sub("acme-bootstrap-github-frontend-dev")).toContain(
+      "repo:acme-corp/platform:environment:dev:job_workflow_ref:acme-corp/platform/.github/workflows/frontend.yml@refs/heads/main",
+    );
+    const deploy = Object.values(resourcesOf(json, "aws_iam_role_policy")).find((p) => p.name === "frontend-deploy")!;
+    expect(deploy.policy).toContain("arn:aws:s3:::acme-dev-frontend-111122223333/*");
+    expect(JSON.parse(deploy.policy).Statement[2].Condition).toEqual({ StringEquals: { "aws:ResourceTag/FrontendDeploy": "acme-dev-frontend" } });
+    expect(json.output?.github_frontend_role_arns).toBeDefined();
     expect(onlyResource(json, "aws_iam_openid_connect_provider").url).toBe("https://token.actions.githubusercontent.com");
     expect(Object.keys(json.output ?? {})).toEqual(expect.arrayContaining(["github_plan_role_arn", "github_apply_role_arns"]));
   });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Testing } from "cdktf";
-import { DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS } from "../modules/github-oidc";
+import { DEFAULT_APPLY_WORKFLOWS, DEFAULT_FRONTEND_WORKFLOW, DEFAULT_PLAN_WORKFLOWS } from "../modules/github-oidc";
 import { buildApp } from "../src/app";
 import { appsStackName } from "../src/stacks/apps";
 import { environments, synthStack } from "./helpers";
@@ -53,6 +53,7 @@ const workspaceNames = environments().map((e) => e.name).sort();
 const ci = workflows["ci.yml"];
 const deploy = workflows["deploy.yml"];
 const image = workflows["image.yml"];
+const frontend = workflows["frontend.yml"];
 
 const allJobs = () => Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job })));
 const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
@@ -75,8 +76,8 @@ const terraformStepsOutside = (job: Job, folders: string[]) =>
 const stepsIn = (job: Job, folder: string) => job.steps.filter((s) => s["working-directory"] === folder);
 
 describe("workflow files", () => {
-  it("are the three the platform documents, and each parses", () => {
-    expect(files).toEqual(["ci.yml", "deploy.yml", "image.yml"]);
+  it("are the four the platform documents, and each parses", () => {
+    expect(files).toEqual(["ci.yml", "deploy.yml", "frontend.yml", "image.yml"]);
     for (const wf of Object.values(workflows)) {
       expect(typeof wf.name).toBe("string");
       expect(Object.keys(wf.jobs).length).toBeGreaterThan(0);
@@ -121,7 +122,7 @@ describe("permissions", () => {
 
   it("give id-token: write exactly to the jobs that assume an AWS role", () => {
     const withOidc = allJobs().filter(({ job }) => usesOidc(job)).map(({ file, id }) => `${file}:${id}`);
-    expect(withOidc.sort()).toEqual(["ci.yml:plan", "deploy.yml:apply-dev", "deploy.yml:apply-prod", "deploy.yml:apply-staging-eks", "image.yml:deploy"]);
+    expect(withOidc.sort()).toEqual(["ci.yml:plan", "deploy.yml:apply-dev", "deploy.yml:apply-prod", "deploy.yml:apply-staging-eks", "frontend.yml:deploy-dev", "frontend.yml:deploy-prod", "image.yml:deploy"]);
     for (const { job } of allJobs()) {
       const permissions = job.permissions;
       if (usesOidc(job)) {
@@ -657,6 +658,62 @@ describe("workflows and the GithubOidc roles agree", () => {
   });
 
   it("the apply workflows the roles trust are the ones that exist", () => {
-    for (const file of [...DEFAULT_APPLY_WORKFLOWS, ...DEFAULT_PLAN_WORKFLOWS]) expect(readdirSync(DIR)).toContain(file);
+    for (const file of [...DEFAULT_APPLY_WORKFLOWS, ...DEFAULT_PLAN_WORKFLOWS, DEFAULT_FRONTEND_WORKFLOW]) expect(readdirSync(DIR)).toContain(file);
+  });
+
+  it("each frontend deploy job's token fits its own workspace's frontend role only, and only from main", () => {
+    for (const ws of workspaceNames) {
+      const job = frontend.jobs[`deploy-${ws}`];
+      expect(admitted(subjectOf("frontend.yml", job, "push", "refs/heads/main"))).toEqual([`${accountOf(ws)}/acme-bootstrap-github-frontend-${ws}`]);
+      expect(admitted(subjectOf("frontend.yml", job, "workflow_dispatch", "refs/heads/feature"))).toEqual([]);
+    }
+  });
+});
+
+describe("frontend.yml", () => {
+  it("runs on pushes to main that change the app, and by hand for one workspace", () => {
+    expect(Object.keys(frontend.on).sort()).toEqual(["push", "workflow_dispatch"]);
+    expect(frontend.on.push).toEqual({ branches: ["main"], paths: ["frontend/**"] });
+    expect([...frontend.on.workflow_dispatch.inputs.workspace.options].sort()).toEqual(workspaceNames);
+  });
+
+  it("builds once with the configured command, then deploys the same artifact to dev and then prod", () => {
+    expect(frontend.env).toMatchObject({ FRONTEND_DIR: "frontend", FRONTEND_BUILD_COMMAND: "npm ci && npm run build", FRONTEND_BUILD_OUTPUT: "dist" });
+    expect(runs(frontend.jobs.build)).toContain('eval "$FRONTEND_BUILD_COMMAND"');
+    expect(usesOidc(frontend.jobs.build)).toBe(false);
+    expect(needsOf(frontend.jobs["deploy-dev"])).toEqual(["build"]);
+    expect(needsOf(frontend.jobs["deploy-prod"])).toEqual(["build", "deploy-dev"]);
+    for (const ws of workspaceNames) {
+      const job = frontend.jobs[`deploy-${ws}`];
+      expect(job.environment).toBe(ws);
+      expect(job.env?.WORKSPACE).toBe(ws);
+      expect(concurrencyOf(job)).toEqual({ group: `frontend-${ws}`, "cancel-in-progress": false });
+      expect(usesOf(job, "actions/download-artifact")[0].with?.name).toBe("frontend-${{ github.sha }}");
+      expect(usesOf(job, "aws-actions/configure-aws-credentials")[0].with?.["role-to-assume"]).toBe("${{ vars.AWS_FRONTEND_ROLE_ARN }}");
+      const deployStep = job.steps.find((s) => /npm run deploy:frontend/.test(s.run ?? ""))!;
+      expect(deployStep.run).toBe('npm run deploy:frontend -- "$WORKSPACE" "$BUILD_DIR"');
+      expect(deployStep.env).toMatchObject({ FRONTEND_BUCKET: "${{ vars.FRONTEND_BUCKET }}", FRONTEND_DISTRIBUTION_ID: "${{ vars.FRONTEND_DISTRIBUTION_ID }}" });
+      // Credentials only after the artifact is in place, and the upload only with them.
+      const index = (uses: string) => job.steps.findIndex((s) => s.uses?.startsWith(uses));
+      expect(index("actions/download-artifact")).toBeLessThan(index("aws-actions/configure-aws-credentials"));
+      expect(index("aws-actions/configure-aws-credentials")).toBeLessThan(job.steps.indexOf(deployStep));
+    }
+  });
+});
+
+describe("the frontend origin secret", () => {
+  it("is read from the workspace's SSM parameter, masked, and exported before every terraform plan", () => {
+    const planJobs = [ci.jobs.plan, applyJobs.dev, applyJobs.prod, image.jobs.deploy];
+    for (const job of planJobs) {
+      const secretStep = job.steps.findIndex((s) => s.name === "Frontend origin secret");
+      expect(secretStep).toBeGreaterThan(job.steps.findIndex((s) => s.name === "terraform init"));
+      expect(secretStep).toBeLessThan(stepIndex(job, /terraform plan/));
+      const run = job.steps[secretStep].run!;
+      expect(run).toContain('aws ssm get-parameter --with-decryption --name "/${WORKSPACE}/frontend-origin-secret"');
+      expect(run).toContain('echo "::add-mask::${secret}"');
+      expect(run).toContain('echo "TF_VAR_frontend_origin_secret=${secret}" >> "$GITHUB_ENV"');
+      // Only where the stack declares the variable.
+      expect(run).toContain("jq -e '.variable.frontend_origin_secret' cdk.tf.json");
+    }
   });
 });

@@ -30,10 +30,13 @@ describe.each([
   const db = sgIdByName(json, `acme-${name}-db`);
   const ingress = Object.values(resourcesOf(json, "aws_vpc_security_group_ingress_rule"));
 
-  it("admits the internet only at the load balancer (HTTP, and HTTPS where a domain gives a certificate)", () => {
-    const open = ingress.filter((r) => r.cidr_ipv4 !== undefined || r.cidr_ipv6 !== undefined);
-    expect(open.every((r) => r.security_group_id === alb)).toBe(true);
-    expect(open.map((r) => r.from_port).sort()).toEqual(name === "prod" ? [443, 80] : [80]);
+  it("admits nothing from the internet: the load balancer takes CloudFront's origin-facing servers on its listener's port only", () => {
+    expect(ingress.filter((r) => r.cidr_ipv4 !== undefined || r.cidr_ipv6 !== undefined)).toEqual([]);
+    const fromCloudFront = ingress.filter((r) => r.prefix_list_id !== undefined);
+    // HTTP in dev (no certificate on the load balancer), HTTPS in prod (origin.app.example.com).
+    const port = name === "prod" ? 443 : 80;
+    expect(fromCloudFront).toEqual([expect.objectContaining({ security_group_id: alb, prefix_list_id: "pl-3b927c52", from_port: port, to_port: port })]);
+    expect(ingress.filter((r) => r.security_group_id === alb)).toHaveLength(1);
   });
 
   it("admits web tasks only from the load balancer, on the container port", () => {
@@ -293,17 +296,19 @@ describe("operations: monitoring, audit, edge and backups", () => {
     const validation = Object.keys(resourcesOf(prod, "aws_acm_certificate_validation"))[0];
     const https = Object.values(resourcesOf(prod, "aws_lb_listener")).find((l) => l.protocol === "HTTPS")!;
     expect(https.certificate_arn).toBe(ref("aws_acm_certificate_validation", validation, "certificate_arn"));
-    expect(onlyResource(prod, "aws_acm_certificate")).toMatchObject({ domain_name: "app.example.com", validation_method: "DNS" });
+    // Behind CloudFront the load balancer's certificate and alias are origin.<domain>; the domain is the distribution's.
+    const certificates = Object.values(resourcesOf(prod, "aws_acm_certificate"));
+    expect(certificates.find((c) => c.provider === undefined)).toMatchObject({ domain_name: "origin.app.example.com", validation_method: "DNS" });
     const lb = Object.keys(resourcesOf(prod, "aws_lb"))[0];
-    const alias = Object.values(resourcesOf(prod, "aws_route53_record")).find((r) => r.type === "A")!;
-    expect(alias).toMatchObject({ name: "app.example.com", zone_id: "Z0123456789EXAMPLEZONE" });
+    const alias = Object.values(resourcesOf(prod, "aws_route53_record")).find((r) => r.type === "A" && r.name === "origin.app.example.com")!;
+    expect(alias).toMatchObject({ zone_id: "Z0123456789EXAMPLEZONE" });
     expect(alias.alias).toMatchObject({ name: ref("aws_lb", lb, "dns_name"), zone_id: ref("aws_lb", lb, "zone_id") });
     expect(prod.output?.service_url.value).toBe("https://app.example.com");
   });
 
   it("prod puts the WAF in front of its load balancer, keeps a trail and backs the database up", () => {
     const lb = Object.keys(resourcesOf(prod, "aws_lb"))[0];
-    const acl = Object.keys(resourcesOf(prod, "aws_wafv2_web_acl"))[0];
+    const acl = Object.entries(resourcesOf(prod, "aws_wafv2_web_acl")).find(([, a]) => a.scope === "REGIONAL")![0];
     expect(onlyResource(prod, "aws_wafv2_web_acl_association")).toMatchObject({
       resource_arn: ref("aws_lb", lb, "arn"),
       web_acl_arn: ref("aws_wafv2_web_acl", acl, "arn"),
@@ -316,9 +321,12 @@ describe("operations: monitoring, audit, edge and backups", () => {
   });
 
   it("dev enables none of WAF, backups or HTTPS (its config turns them off), and keeps its own account's trail", () => {
-    for (const type of ["aws_wafv2_web_acl", "aws_backup_plan", "aws_acm_certificate"]) {
+    for (const type of ["aws_wafv2_web_acl", "aws_backup_plan"]) {
       expect(dev.resource[type], type).toBeUndefined();
     }
+    // The only certificate is CloudFront's (us-east-1); the load balancer serves HTTP to CloudFront.
+    expect(onlyResource(dev, "aws_acm_certificate")).toMatchObject({ domain_name: "app.dev.example.com", provider: "aws.edge" });
+    expect(Object.values(resourcesOf(dev, "aws_lb_listener")).map((l) => l.protocol)).toEqual(["HTTP"]);
     expect(onlyResource(dev, "aws_cloudtrail")).toMatchObject({ name: "acme-dev-trail", is_multi_region_trail: true });
   });
 

@@ -77,6 +77,29 @@ export interface PublicLoadBalancerProps {
   readonly accessLogs?: boolean;
   /** Days access logs are kept. @default 90 */
   readonly accessLogRetentionDays?: number;
+  /**
+   * Admit only this managed prefix list (CloudFront's origin-facing servers) instead of the internet,
+   * on the application listener's port only: a prefix list reference counts as its maximum entries
+   * against the security group's rule quota (about 55 of the default 60 inbound rules for CloudFront).
+   * @default none (the internet on 80, and 443 with a certificate)
+   */
+  readonly ingressPrefixListId?: string;
+  /**
+   * A header every request must carry for a service rule to match (CloudFront's secret origin
+   * header): services add it to their listener rule's conditions ({@link PublicLoadBalancer.requiredHeader}),
+   * so a request without it gets the listener's 404. The value matches case-insensitively and must
+   * not hold the `*` or `?` wildcards of header conditions.
+   * @default none
+   */
+  readonly requiredHeader?: RequiredHeader;
+}
+
+/** A header with a secret value that listener rules require. */
+export interface RequiredHeader {
+  /** Header name, e.g. `X-Origin-Verify` (letters, digits and hyphens, at most 40 characters). */
+  readonly name: string;
+  /** The value (a Terraform variable reference, usually). */
+  readonly value: string;
 }
 
 /**
@@ -96,6 +119,8 @@ export class PublicLoadBalancer extends Construct {
   /** `https` or `http`. */
   readonly protocol: "https" | "http";
   readonly accessLogBucket?: SecureBucket;
+  /** The header every service's listener rule requires. @default none */
+  readonly requiredHeader?: RequiredHeader;
 
   constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
     super(scope, id);
@@ -109,15 +134,21 @@ export class PublicLoadBalancer extends Construct {
       tags: { Name: physicalName(props.naming, "alb") },
     });
     this.securityGroupId = this.securityGroup.id;
-    // 443 is opened only when there is an HTTPS listener behind it.
-    for (const port of props.certificateArn ? [80, 443] : [80]) {
+    if (props.requiredHeader && !/^[A-Za-z0-9-]{1,40}$/.test(props.requiredHeader.name)) {
+      throw new Error(`PublicLoadBalancer: requiredHeader.name must be letters, digits and hyphens (at most 40), got "${props.requiredHeader.name}"`);
+    }
+    this.requiredHeader = props.requiredHeader;
+    // 443 is opened only when there is an HTTPS listener behind it; behind CloudFront only the
+    // application listener's port, from the prefix list.
+    const ports = props.ingressPrefixListId ? [props.certificateArn ? 443 : 80] : props.certificateArn ? [80, 443] : [80];
+    for (const port of ports) {
       new VpcSecurityGroupIngressRule(this, `ingress-${port}`, {
         securityGroupId: this.securityGroup.id,
-        description: `${port === 443 ? "HTTPS" : "HTTP"} from the internet`,
+        description: `${port === 443 ? "HTTPS" : "HTTP"} from ${props.ingressPrefixListId ? "CloudFront origin-facing servers" : "the internet"}`,
         ipProtocol: "tcp",
         fromPort: port,
         toPort: port,
-        cidrIpv4: "0.0.0.0/0",
+        ...(props.ingressPrefixListId ? { prefixListId: props.ingressPrefixListId } : { cidrIpv4: "0.0.0.0/0" }),
       });
     }
 

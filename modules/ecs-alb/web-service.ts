@@ -1,7 +1,7 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
-import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { LbListenerRule, type LbListenerRuleCondition } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
@@ -236,12 +236,21 @@ export class WebService extends Construct {
         },
       });
       const route = props.route ?? { priority: 100, pathPatterns: ["/*"] };
-      const conditions = [
+      const conditions: LbListenerRuleCondition[] = [
         ...(route.pathPatterns?.length ? [{ pathPattern: { values: [...route.pathPatterns] } }] : []),
         ...(route.hostHeaders?.length ? [{ hostHeader: { values: [...route.hostHeaders] } }] : []),
       ];
       if (conditions.length === 0) {
         throw new Error(`WebService ${props.component}: route needs pathPatterns, hostHeaders or both`);
+      }
+      // Behind CloudFront: only requests carrying the secret origin header match the rule.
+      const header = loadBalancer.requiredHeader;
+      if (header) {
+        const values = (route.pathPatterns?.length ?? 0) + (route.hostHeaders?.length ?? 0) + 1;
+        if (values > 5) {
+          throw new Error(`WebService ${props.component}: the route's ${values - 1} path and host values and the required header exceed the 5 values of a listener rule`);
+        }
+        conditions.push({ httpHeader: { httpHeaderName: header.name, values: [header.value] } });
       }
       rule = new LbListenerRule(this, "listener-rule", {
         listenerArn: loadBalancer.applicationListener.arn,

@@ -1,7 +1,7 @@
 import { AcmCertificate } from "@cdktf/provider-aws/lib/acm-certificate";
 import { AcmCertificateValidation } from "@cdktf/provider-aws/lib/acm-certificate-validation";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { TerraformIterator, Token } from "cdktf";
+import { TerraformIterator, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 
 /** A Route 53 hosted zone id: `Z` followed by upper-case letters and digits. */
@@ -24,6 +24,69 @@ export function domainNameProblem(domainName: string): string | undefined {
   }
   if (/^\d+$/.test(labels[labels.length - 1])) return "must not end in a numeric label (an IP address is not a domain)";
   return undefined;
+}
+
+/** Where {@link issueCertificate} puts a certificate and how it is validated. */
+export interface CertificateRequest {
+  /** The host name the certificate is for (a literal: the validation records are keyed by it). */
+  readonly domainName: string;
+  /**
+   * Route 53 hosted zone the validation records are written to. Without it the records are left to
+   * the DNS provider that holds the name (the caller outputs them), and the validation resource waits
+   * until they are there. @default none (external DNS)
+   */
+  readonly hostedZoneId?: string;
+  /** Provider of the certificate's region (CloudFront needs us-east-1). @default the stack's provider */
+  readonly provider?: TerraformProvider;
+}
+
+/** What {@link issueCertificate} creates. */
+export interface IssuedCertificate {
+  readonly certificate: AcmCertificate;
+  /** The Route 53 validation records (with a hosted zone). */
+  readonly validationRecords?: Route53Record;
+  /** Waits until ACM has issued the certificate; its `certificateArn` is the one to use. */
+  readonly validation: AcmCertificateValidation;
+}
+
+/**
+ * An ACM certificate validated through DNS, in `scope` with the ids `certificate`,
+ * `validation-record` and `validation`: with a hosted zone, one validation record per
+ * `domain_validation_options` entry (a `for_each` keyed by domain name, known at plan time), then an
+ * `aws_acm_certificate_validation` that waits for ACM. Replaced with `create_before_destroy`, so a
+ * listener or distribution never points at a deleted certificate.
+ */
+export function issueCertificate(scope: Construct, request: CertificateRequest): IssuedCertificate {
+  const on = request.provider ? { provider: request.provider } : {};
+  const certificate = new AcmCertificate(scope, "certificate", {
+    ...on,
+    domainName: request.domainName,
+    validationMethod: "DNS",
+    keyAlgorithm: "RSA_2048",
+    lifecycle: { createBeforeDestroy: true },
+  });
+  if (!request.hostedZoneId) {
+    return { certificate, validation: new AcmCertificateValidation(scope, "validation", { ...on, certificateArn: certificate.arn }) };
+  }
+  // domain_validation_options is a set whose record values are known only after apply; its
+  // domain_name keys are known at plan time, so a for_each keyed by domain name plans.
+  const options = TerraformIterator.fromComplexList(certificate.domainValidationOptions, "domain_name");
+  const validationRecords = new Route53Record(scope, "validation-record", {
+    forEach: options,
+    zoneId: request.hostedZoneId,
+    name: options.getString("resource_record_name"),
+    type: options.getString("resource_record_type"),
+    records: [options.getString("resource_record_value")],
+    ttl: 60,
+    // ACM reuses the same CNAME when a certificate is re-requested for the name.
+    allowOverwrite: true,
+  });
+  const validation = new AcmCertificateValidation(scope, "validation", {
+    ...on,
+    certificateArn: certificate.arn,
+    validationRecordFqdns: Token.asList(TerraformIterator.fromResources(validationRecords).pluckProperty("fqdn")),
+  });
+  return { certificate, validationRecords, validation };
 }
 
 export interface HttpsEndpointProps {
@@ -87,31 +150,10 @@ export class HttpsEndpoint extends Construct {
       fail("loadBalancerDnsName is empty");
     }
 
-    this.certificate = new AcmCertificate(this, "certificate", {
-      domainName,
-      validationMethod: "DNS",
-      keyAlgorithm: "RSA_2048",
-      lifecycle: { createBeforeDestroy: true },
-    });
-
-    // domain_validation_options is a set whose record values are known only after apply; its
-    // domain_name keys are known at plan time, so a for_each keyed by domain name plans.
-    const options = TerraformIterator.fromComplexList(this.certificate.domainValidationOptions, "domain_name");
-    this.validationRecords = new Route53Record(this, "validation-record", {
-      forEach: options,
-      zoneId: hostedZoneId,
-      name: options.getString("resource_record_name"),
-      type: options.getString("resource_record_type"),
-      records: [options.getString("resource_record_value")],
-      ttl: 60,
-      // ACM reuses the same CNAME when a certificate is re-requested for the name.
-      allowOverwrite: true,
-    });
-
-    this.validation = new AcmCertificateValidation(this, "validation", {
-      certificateArn: this.certificate.arn,
-      validationRecordFqdns: Token.asList(TerraformIterator.fromResources(this.validationRecords).pluckProperty("fqdn")),
-    });
+    const issued = issueCertificate(this, { domainName, hostedZoneId });
+    this.certificate = issued.certificate;
+    this.validationRecords = issued.validationRecords!;
+    this.validation = issued.validation;
     this.certificateArn = this.validation.certificateArn;
 
     this.aliasRecord = new Route53Record(this, "alias", {

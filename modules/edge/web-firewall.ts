@@ -3,7 +3,7 @@ import { CloudwatchLogResourcePolicy } from "@cdktf/provider-aws/lib/cloudwatch-
 import { Wafv2WebAcl, type Wafv2WebAclRule } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";
-import { Token } from "cdktf";
+import { Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { LOG_RETENTION_DAYS } from "../../src/lib/logs";
 import { partitionOf, policyDocument } from "../../src/lib/iam";
@@ -45,11 +45,23 @@ export interface WebFirewallProps {
   readonly accountId: string;
   readonly region: string;
   /**
-   * ARN of the Application Load Balancer the web ACL protects.
-   * @default none: the ACL is not associated here (a load balancer created outside Terraform, such
-   * as an EKS Auto Mode Ingress, names the ACL itself)
+   * ARN of the Application Load Balancer the web ACL protects (scope REGIONAL).
+   * @default none: the ACL is not associated here (scope CLOUDFRONT, whose distribution names the ACL,
+   * or a load balancer created outside Terraform, such as an EKS Auto Mode Ingress naming the ACL itself)
    */
   readonly loadBalancerArn?: string;
+  /**
+   * `REGIONAL` protects the load balancer (associated here); `CLOUDFRONT` is a web ACL a distribution
+   * names in `web_acl_id`, created in us-east-1 (pass that region's `provider`). @default "REGIONAL"
+   */
+  readonly scope?: "REGIONAL" | "CLOUDFRONT";
+  /**
+   * Component of the ACL's physical name (`<project>-<env>-<component>`) and of its log group
+   * (`aws-waf-logs-<project>-<env>-<component>`, without the component for `waf`). @default "waf"
+   */
+  readonly component?: string;
+  /** Provider of the ACL's region (us-east-1 for CLOUDFRONT). @default the stack's provider */
+  readonly provider?: TerraformProvider;
   /**
    * Requests one client IP may make in any 5-minute window before it is blocked (10 to 2,000,000,000).
    * @default 2000
@@ -106,6 +118,14 @@ export class WebFirewall extends Construct {
     if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
       fail(`logRetentionDays must be one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")}), got ${logRetentionDays}`);
     }
+    const aclScope = props.scope ?? "REGIONAL";
+    const component = props.component ?? "waf";
+    if ((aclScope === "REGIONAL") !== (props.loadBalancerArn !== undefined)) {
+      fail(aclScope === "REGIONAL" ? "loadBalancerArn is required for a REGIONAL web ACL" : "a CLOUDFRONT web ACL is named by its distribution; loadBalancerArn is refused");
+    }
+    if (aclScope === "CLOUDFRONT" && region !== "us-east-1") {
+      fail(`a CLOUDFRONT web ACL lives in us-east-1, got region ${region}`);
+    }
     if (
       props.loadBalancerArn !== undefined &&
       !Token.isUnresolved(props.loadBalancerArn) &&
@@ -122,7 +142,8 @@ export class WebFirewall extends Construct {
       fail(`commonRuleSetCountOnly has duplicates: ${countOnly.join(", ")}`);
     }
 
-    const name = physicalName(naming, "waf", { maxLength: NAME_LIMITS.wafWebAcl });
+    const on = props.provider ? { provider: props.provider } : {};
+    const name = physicalName(naming, component, { maxLength: NAME_LIMITS.wafWebAcl });
     const partition = partitionOf(region);
 
     const rules: Wafv2WebAclRule[] = [];
@@ -155,9 +176,10 @@ export class WebFirewall extends Construct {
     rules.push(managedRule("AWSManagedRulesSQLiRuleSet", 4));
 
     this.webAcl = new Wafv2WebAcl(this, "web-acl", {
+      ...on,
       name,
-      description: `Protects the public load balancer of ${naming.project}-${naming.environment}`,
-      scope: "REGIONAL",
+      description: `Protects the ${aclScope === "REGIONAL" ? "public load balancer" : "CloudFront distribution"} of ${naming.project}-${naming.environment}`,
+      scope: aclScope,
       defaultAction: { allow: {} },
       rule: rules,
       visibilityConfig: visibility(name),
@@ -172,15 +194,17 @@ export class WebFirewall extends Construct {
       });
     }
 
-    const logGroupName = `${WAF_LOG_PREFIX}${physicalName(naming, "", { maxLength: NAME_LIMITS.logGroup - WAF_LOG_PREFIX.length })}`;
+    const logGroupName = `${WAF_LOG_PREFIX}${physicalName(naming, component === "waf" ? "" : component, { maxLength: NAME_LIMITS.logGroup - WAF_LOG_PREFIX.length })}`;
     this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+      ...on,
       name: logGroupName,
       retentionInDays: logRetentionDays,
     });
     this.logGroupName = this.logGroup.name;
 
     const deliveryPolicy = new CloudwatchLogResourcePolicy(this, "log-delivery-policy", {
-      policyName: physicalName(naming, "waf-log-delivery", { maxLength: 255 }),
+      ...on,
+      policyName: physicalName(naming, `${component}-log-delivery`, { maxLength: 255 }),
       policyDocument: policyDocument([
         {
           Sid: "AllowWafLogDelivery",
@@ -197,6 +221,7 @@ export class WebFirewall extends Construct {
     });
 
     new Wafv2WebAclLoggingConfiguration(this, "logging", {
+      ...on,
       resourceArn: this.webAcl.arn,
       logDestinationConfigs: [this.logGroup.arn],
       redactedFields: REDACTED_HEADERS.map((header) => ({ singleHeader: { name: header } })),

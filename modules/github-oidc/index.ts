@@ -4,14 +4,16 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
-import { partitionOf, policyDocument } from "../../src/lib/iam";
+import { partitionOf, policyDocument, type ConditionBlock } from "../../src/lib/iam";
 import { NAME_LIMITS, physicalName } from "../../src/lib/naming";
 import { CI_SESSION_SECONDS, DEFAULT_APPLY_WORKFLOWS, DEFAULT_PLAN_WORKFLOWS, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, GITHUB_OIDC_URL, githubSubject } from "./subjects";
+import { DEFAULT_FRONTEND_WORKFLOW, frontendDeployStatements } from "./frontend";
 import type { GithubOidcProps } from "./props";
 import { applyStateStatements, planStateStatements } from "./state";
 import { boundaryDocument, workspaceBoundaryName, workspaceBoundaryStatements, workspaceIamStatements } from "./workspace-iam";
 import { validate } from "./validate";
 
+export * from "./frontend";
 export * from "./props";
 export { applyStateStatements, lockIds, lockItemKey, lockItemKeys, planStateStatements } from "./state";
 export * from "./subjects";
@@ -47,6 +49,8 @@ export class GithubOidc extends Construct {
   readonly planRoleArn: string;
   /** ARN of each workspace's apply role, by workspace name. */
   readonly applyRoleArns: Readonly<Record<string, string>>;
+  /** ARN of the frontend deploy role of each workspace with a frontend, by workspace name. */
+  readonly frontendRoleArns: Readonly<Record<string, string>>;
   /**
    * ARN of each workspace's permissions boundary, by workspace name (a reference to the policy this
    * construct creates; the same ARN {@link workspaceBoundaryArn} computes without it).
@@ -87,10 +91,12 @@ export class GithubOidc extends Construct {
           Effect: "Allow",
           Principal: { Federated: this.providerArn },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE },
-            [operator]: { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects },
-          },
+          // One object per operator: with StringEquals for both, the audience and the subject share it
+          // (two `StringEquals` keys in a literal would keep only the last).
+          Condition: mergeConditions(
+            { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE } },
+            { [operator]: { [`${GITHUB_OIDC_HOST}:sub`]: subjects.length === 1 ? subjects[0] : subjects } },
+          ),
         },
       ]);
     const subject = (context: string, workflow: string, ref: string) => githubSubject(props.repository, context, workflow, ref);
@@ -126,7 +132,11 @@ export class GithubOidc extends Construct {
     const boundaryPolicies: Record<string, IamPolicy> = {};
     const boundaryPolicyArns: Record<string, string> = {};
     // The CI roles by ARN, built from their names: the boundaries deny assuming them.
-    const ciRoleArns = [roleName("github-plan"), ...props.workspaces.map((w) => roleName(`github-apply-${w.name}`))].map(
+    const ciRoleArns = [
+      roleName("github-plan"),
+      ...props.workspaces.map((w) => roleName(`github-apply-${w.name}`)),
+      ...props.workspaces.filter((w) => w.frontend).map((w) => roleName(`github-frontend-${w.name}`)),
+    ].map(
       (name) => `arn:${partition}:iam::${props.accountId}:role/${name}`,
     );
     for (const workspace of props.workspaces) {
@@ -163,9 +173,37 @@ export class GithubOidc extends Construct {
       applyRoles[workspace.name] = role;
       applyRoleArns[workspace.name] = role.arn;
     }
+    // Frontend deploy roles: jobs of the frontend workflow, from main, in the workspace's environment.
+    const frontendWorkflow = props.frontendWorkflow ?? DEFAULT_FRONTEND_WORKFLOW;
+    const frontendRoleArns: Record<string, string> = {};
+    for (const workspace of props.workspaces) {
+      if (!workspace.frontend) continue;
+      const role = new IamRole(this, `frontend-role-${workspace.name}`, {
+        name: roleName(`github-frontend-${workspace.name}`),
+        description: `Frontend deploy of workspace ${workspace.name} from ${owner}/${repo} (${mainBranch}, environment ${workspace.name}): its bucket and distribution only`,
+        assumeRolePolicy: trust([subject(`environment:${workspace.name}`, frontendWorkflow, `refs/heads/${mainBranch}`)], "StringEquals"),
+        maxSessionDuration: CI_SESSION_SECONDS,
+      });
+      new IamRolePolicy(this, `frontend-${workspace.name}-deploy`, {
+        name: "frontend-deploy",
+        role: role.id,
+        policy: policyDocument(frontendDeployStatements(workspace.frontend, partition, props.accountId)),
+      });
+      frontendRoleArns[workspace.name] = role.arn;
+    }
+    this.frontendRoleArns = frontendRoleArns;
     this.applyRoles = applyRoles;
     this.applyRoleArns = applyRoleArns;
     this.boundaryPolicies = boundaryPolicies;
     this.boundaryPolicyArns = boundaryPolicyArns;
   }
+}
+
+/** Condition blocks combined operator by operator (keys of the same operator are merged). */
+function mergeConditions(...blocks: ConditionBlock[]): ConditionBlock {
+  const merged: ConditionBlock = {};
+  for (const block of blocks) {
+    for (const [operator, keys] of Object.entries(block)) merged[operator] = { ...merged[operator], ...keys };
+  }
+  return merged;
 }

@@ -1,5 +1,6 @@
 /** What `GithubOidc` takes. */
 import type { NameContext } from "../../src/lib/naming";
+import type { GithubOidcFrontend } from "./frontend";
 import type { GithubRepository } from "./subjects";
 
 /** One Terraform workspace whose state the CI roles use. */
@@ -24,6 +25,11 @@ export interface GithubOidcWorkspace {
    * @default false
    */
   readonly kubernetes?: boolean;
+  /**
+   * The workspace's frontend: a deploy role for the frontend workflow that may only write this
+   * bucket and invalidate this distribution. @default none (no frontend deploy role)
+   */
+  readonly frontend?: GithubOidcFrontend;
 }
 
 export interface GithubOidcProps {
@@ -48,6 +54,11 @@ export interface GithubOidcProps {
    * @default ["deploy.yml", "image.yml"]
    */
   readonly applyWorkflows?: readonly string[];
+  /**
+   * Workflow file whose jobs, from `mainBranch` in the workspace's GitHub environment, may assume the
+   * workspace's frontend deploy role. @default "frontend.yml"
+   */
+  readonly frontendWorkflow?: string;
   /**
    * Workflow files whose pull-request jobs (no GitHub environment) may assume the plan role.
    * @default ["ci.yml"]

@@ -50,6 +50,14 @@ export function validate(props: GithubOidcProps): void {
   if (!BRANCH.test(mainBranch) || mainBranch.includes("..") || /^[/.]|[/.]$/.test(mainBranch) || mainBranch.startsWith("refs/")) {
     fail(`mainBranch "${mainBranch}" must be a plain branch name such as "main" (no "refs/" prefix, wildcards or spaces)`);
   }
+  if (props.frontendWorkflow !== undefined && !WORKFLOW_FILE.test(props.frontendWorkflow)) {
+    fail(`frontendWorkflow "${props.frontendWorkflow}" is not a workflow file name such as frontend.yml`);
+  }
+  for (const w of props.workspaces) {
+    if (w.frontend && !Token.isUnresolved(w.frontend.bucketName) && !BUCKET.test(w.frontend.bucketName)) {
+      fail(`workspace "${w.name}": frontend.bucketName "${w.frontend.bucketName}" is not an S3 bucket name`);
+    }
+  }
   for (const [field, files] of [
     ["applyWorkflows", props.applyWorkflows],
     ["planWorkflows", props.planWorkflows],

@@ -18,6 +18,7 @@ import type {
   AlarmEvaluation,
   MonitoredBackupVault,
   MonitoredDatabase,
+  MonitoredDistribution,
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
@@ -99,6 +100,8 @@ export class PlatformMonitoring extends Construct {
   readonly kmsKeyArn: string;
   /** The alerts topic in the global database's secondary region (`globalDatabase` only), `<project>-<env>-alerts-dr`. */
   readonly drTopic?: SnsTopic;
+  /** The alerts topic in us-east-1 for CloudFront's alarms (`distribution` outside us-east-1 only), `<project>-<env>-alerts-edge`. */
+  readonly edgeTopic?: SnsTopic;
   readonly dashboard: CloudwatchDashboard;
   readonly dashboardName: string;
   /** Every alarm name, sorted. */
@@ -177,6 +180,9 @@ export class PlatformMonitoring extends Construct {
     if (props.httpApis?.length) {
       for (const api of props.httpApis) this.httpApiAlarms(api, thresholds);
       tiers.push({ tier: "apis", apis: props.httpApis });
+    }
+    if (props.distribution) {
+      this.edgeTopic = this.distributionAlarms(props, props.distribution, thresholds);
     }
     if (props.queues?.length) {
       for (const queue of props.queues) this.queueAlarms(queue, thresholds);
@@ -437,24 +443,7 @@ export class PlatformMonitoring extends Construct {
    * (the primary region's topic is exactly what a region failure takes away). Returns that topic.
    */
   private globalDatabaseAlarm(props: PlatformMonitoringProps, g: MonitoredGlobalDatabase, t: Required<MonitoringThresholds>): SnsTopic {
-    const on = { provider: g.provider };
-    const partition = partitionOf(g.region);
-    const topicName = physicalName(props.naming, "alerts-dr", { maxLength: NAME_LIMITS.snsTopic });
-    const topicArn = `arn:${partition}:sns:${g.region}:${props.accountId}:${topicName}`;
-    const alarmArnPattern = `arn:${partition}:cloudwatch:${g.region}:${props.accountId}:alarm:${physicalName(props.naming, "")}-*`;
-    const key = new KmsKey(this, "dr-key", {
-      ...on,
-      description: `Encrypts the ${topicName} SNS topic (CloudWatch alarm notifications in ${g.region})`,
-      enableKeyRotation: true,
-      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: policyDocument(alertsKeyPolicy(partition, props.accountId, topicArn)),
-    });
-    new KmsAlias(this, "dr-key-alias", { ...on, name: `alias/${topicName}`, targetKeyId: key.keyId });
-    const topic = new SnsTopic(this, "dr-topic", { ...on, name: topicName, kmsMasterKeyId: key.arn });
-    new SnsTopicPolicy(this, "dr-topic-policy", { ...on, arn: topic.arn, policy: policyDocument(alertsTopicPolicy(topic.arn, props.accountId, alarmArnPattern)) });
-    for (const email of props.alertEmails ?? []) {
-      new SnsTopicSubscription(this, `dr-email-${subscriptionId(email)}`, { ...on, topicArn: topic.arn, protocol: "email", endpoint: email });
-    }
+    const topic = this.regionalTopic(props, "dr", g.region, g.provider);
     this.alarm({
       component: "db-global-replication-lag",
       tier: "database",
@@ -469,6 +458,73 @@ export class PlatformMonitoring extends Construct {
       treatMissingData: "notBreaching",
       metric: { namespace: "AWS/RDS", metricName: "AuroraGlobalDBReplicationLag", dimensions: { DBClusterIdentifier: g.clusterIdentifier }, statistic: "Maximum" },
       elsewhere: { provider: g.provider, topicArn: topic.arn },
+    });
+    return topic;
+  }
+
+  /**
+   * An alerts topic in another region (`<project>-<env>-alerts-<suffix>`) with its own key and the
+   * same e-mail subscriptions, for alarms that must live where their metrics are published.
+   */
+  private regionalTopic(props: PlatformMonitoringProps, suffix: string, region: string, provider: TerraformProvider): SnsTopic {
+    const on = { provider };
+    const partition = partitionOf(region);
+    const topicName = physicalName(props.naming, `alerts-${suffix}`, { maxLength: NAME_LIMITS.snsTopic });
+    const topicArn = `arn:${partition}:sns:${region}:${props.accountId}:${topicName}`;
+    const alarmArnPattern = `arn:${partition}:cloudwatch:${region}:${props.accountId}:alarm:${physicalName(props.naming, "")}-*`;
+    const key = new KmsKey(this, `${suffix}-key`, {
+      ...on,
+      description: `Encrypts the ${topicName} SNS topic (CloudWatch alarm notifications in ${region})`,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
+      policy: policyDocument(alertsKeyPolicy(partition, props.accountId, topicArn)),
+    });
+    new KmsAlias(this, `${suffix}-key-alias`, { ...on, name: `alias/${topicName}`, targetKeyId: key.keyId });
+    const topic = new SnsTopic(this, `${suffix}-topic`, { ...on, name: topicName, kmsMasterKeyId: key.arn });
+    new SnsTopicPolicy(this, `${suffix}-topic-policy`, { ...on, arn: topic.arn, policy: policyDocument(alertsTopicPolicy(topic.arn, props.accountId, alarmArnPattern)) });
+    for (const email of props.alertEmails ?? []) {
+      new SnsTopicSubscription(this, `${suffix}-email-${subscriptionId(email)}`, { ...on, topicArn: topic.arn, protocol: "email", endpoint: email });
+    }
+    return topic;
+  }
+
+  /**
+   * CloudFront: `5xxErrorRate` and `OriginLatency` (AWS/CloudFront, dimensions `DistributionId` and
+   * `Region=Global`, published in us-east-1 only; origin latency is one of the additional metrics
+   * the distribution's monitoring subscription turns on). The alarms are created in us-east-1 and
+   * notify the alerts topic there: the monitoring's own when it is in us-east-1, else a topic of
+   * their own. Returns that extra topic, if any.
+   */
+  private distributionAlarms(props: PlatformMonitoringProps, d: MonitoredDistribution, t: Required<MonitoringThresholds>): SnsTopic | undefined {
+    const topic = props.region === "us-east-1" ? undefined : this.regionalTopic(props, "edge", "us-east-1", d.provider);
+    const elsewhere = { provider: d.provider, topicArn: topic?.arn ?? this.topic.arn };
+    const dimensions = { DistributionId: d.distributionId, Region: "Global" };
+    this.alarm({
+      component: "cloudfront-5xx-rate",
+      tier: "frontend",
+      resource: "cloudfront",
+      meaning: `More than ${t.cloudFront5xxRatePercent}% of the frontend's responses are 5xx: the API behind /api/* fails, or CloudFront cannot reach an origin.`,
+      action: "Check the load balancer and service alarms first; in the distribution's access logs, find which path and origin fail (502/504: origin unreachable or timing out).",
+      profile: "sustained",
+      threshold: t.cloudFront5xxRatePercent,
+      comparison: "GreaterThanThreshold",
+      // No requests, no rate.
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/CloudFront", metricName: "5xxErrorRate", dimensions, statistic: "Average" },
+      elsewhere,
+    });
+    this.alarm({
+      component: "cloudfront-origin-latency",
+      tier: "frontend",
+      resource: "cloudfront",
+      meaning: `CloudFront waits more than ${t.cloudFrontOriginLatencyMs} ms on average for the first byte from its origins: the API is slow.`,
+      action: "Compare with the load balancer's target response time; scale the API service or find the slow requests in its logs.",
+      profile: "sustained",
+      threshold: t.cloudFrontOriginLatencyMs,
+      comparison: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      metric: { namespace: "AWS/CloudFront", metricName: "OriginLatency", dimensions, statistic: "Average" },
+      elsewhere,
     });
     return topic;
   }

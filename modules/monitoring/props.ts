@@ -4,6 +4,7 @@ import type {
   AlarmEvaluation,
   MonitoredBackupVault,
   MonitoredDatabase,
+  MonitoredDistribution,
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
@@ -41,6 +42,11 @@ export interface PlatformMonitoringProps {
    * topic (own key, same subscriptions) in its region for it. @default none
    */
   readonly globalDatabase?: MonitoredGlobalDatabase;
+  /**
+   * A CloudFront distribution: 5xx-rate and origin-latency alarms in us-east-1, notifying an alerts
+   * topic there (own key, same subscriptions) unless the monitoring is in us-east-1 itself. @default none
+   */
+  readonly distribution?: MonitoredDistribution;
   /** Work queues with dead-letter queues. @default [] */
   readonly queues?: readonly MonitoredQueue[];
   /** Lambda functions. @default [] */
@@ -93,6 +99,8 @@ export const DEFAULT_MONITORING_THRESHOLDS: Required<MonitoringThresholds> = {
   apiLatencyMs: 2000,
   functionErrorRatePercent: 5,
   functionDurationMs: 3000,
+  cloudFront5xxRatePercent: 5,
+  cloudFrontOriginLatencyMs: 3000,
 };
 
 export const DEFAULT_SUSTAINED_EVALUATION: Required<AlarmEvaluation> = { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 };
@@ -100,7 +108,7 @@ export const DEFAULT_EVENTS_EVALUATION: Required<AlarmEvaluation> = { periodSeco
 export const DEFAULT_RESPONSE_TIME_PERCENTILE = "p99";
 export const DEFAULT_SCHEDULE_GROUP = "default";
 
-export type MonitoringTier = "load-balancer" | "services" | "database" | "tables" | "apis" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups" | "clusters";
+export type MonitoringTier = "frontend" | "load-balancer" | "services" | "database" | "tables" | "apis" | "queues" | "functions" | "schedules" | "emr" | "workflows" | "backups" | "clusters";
 
 /** One alarm the module created, for runbooks and the README. */
 export interface PlatformAlarm {

@@ -3,6 +3,7 @@ import { DEFAULT_SCHEDULE_GROUP, PlatformMonitoring, type PlatformMonitoringProp
 import type {
   MonitoredBackupVault,
   MonitoredDatabase,
+  MonitoredDistribution,
   MonitoredEmrApplication,
   MonitoredFunction,
   MonitoredGlobalDatabase,
@@ -18,11 +19,11 @@ import type {
 } from "./types";
 
 /** The props of {@link PlatformMonitoring} that say what to watch; the registry collects these. */
-type Watched = "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults" | "tables" | "httpApis" | "clusters";
+type Watched = "distribution" | "loadBalancer" | "targetGroups" | "services" | "database" | "globalDatabase" | "queues" | "functions" | "schedules" | "emrApplications" | "stateMachines" | "backupVaults" | "tables" | "httpApis" | "clusters";
 
 /** What a registry holds: the watched-resource props of {@link PlatformMonitoring}. */
-export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "loadBalancer" | "database" | "globalDatabase">>> &
-  Pick<PlatformMonitoringProps, "loadBalancer" | "database" | "globalDatabase">;
+export type MonitoredResources = Required<Pick<PlatformMonitoringProps, Exclude<Watched, "distribution" | "loadBalancer" | "database" | "globalDatabase">>> &
+  Pick<PlatformMonitoringProps, "distribution" | "loadBalancer" | "database" | "globalDatabase">;
 
 /** Everything else {@link PlatformMonitoring} takes: naming, account, alert e-mails, thresholds, windows. */
 export type MonitoringSettings = Omit<PlatformMonitoringProps, Watched>;
@@ -43,6 +44,7 @@ export class MonitoringRegistry {
   private loadBalancer?: MonitoredLoadBalancer;
   private database?: MonitoredDatabase;
   private globalDatabase?: MonitoredGlobalDatabase;
+  private distribution?: MonitoredDistribution;
   private readonly services: MonitoredService[] = [];
   private readonly targetGroups: MonitoredTargetGroup[] = [];
   private readonly queues: MonitoredQueue[] = [];
@@ -80,6 +82,12 @@ export class MonitoringRegistry {
   setGlobalDatabase(owner: string, globalDatabase: MonitoredGlobalDatabase): void {
     this.claim(owner, "global database", "");
     this.globalDatabase = globalDatabase;
+  }
+
+  /** The frontend's CloudFront distribution (one per workspace): 5xx-rate and origin-latency alarms in us-east-1. */
+  setDistribution(owner: string, distribution: MonitoredDistribution): void {
+    this.claim(owner, "distribution", "");
+    this.distribution = distribution;
   }
 
   /** An ECS service: CPU, memory and running-task alarms. */
@@ -145,6 +153,7 @@ export class MonitoringRegistry {
   /** Everything registered so far, each kind in registration order (copies). */
   registered(): MonitoredResources {
     return {
+      distribution: this.distribution,
       loadBalancer: this.loadBalancer,
       services: [...this.services],
       targetGroups: [...this.targetGroups],

@@ -70,6 +70,21 @@ export interface MonitoringThresholds {
   readonly functionErrorRatePercent?: number;
   /** p99 backend latency of a function with `backendMetrics`, milliseconds. @default 3000 */
   readonly functionDurationMs?: number;
+  /** CloudFront responses with a 5xx status, percent of all requests (`5xxErrorRate`). @default 5 */
+  readonly cloudFront5xxRatePercent?: number;
+  /** Average time CloudFront waits for the origin's first byte (`OriginLatency`), milliseconds. @default 3000 */
+  readonly cloudFrontOriginLatencyMs?: number;
+}
+
+/**
+ * A CloudFront distribution: CloudFront publishes its metrics in us-east-1 only (dimensions
+ * `DistributionId` and `Region=Global`), so its alarms are created there.
+ */
+export interface MonitoredDistribution {
+  /** The distribution id (`E...`). */
+  readonly distributionId: string;
+  /** Provider of us-east-1. */
+  readonly provider: TerraformProvider;
 }
 
 /** The load balancer to watch (plain identifiers, e.g. `PublicLoadBalancer.arnSuffix`). */

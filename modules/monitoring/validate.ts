@@ -61,10 +61,10 @@ export function resolveThresholds(given: MonitoringThresholds = {}): Required<Mo
     if (value < 0) fail(`thresholds.${key} must not be negative, got ${value}`);
     t[key] = value;
   }
-  for (const key of ["alb5xxRatePercent", "cpuPercent", "memoryPercent", "dbCpuPercent", "acuUtilizationPercent"] as const) {
+  for (const key of ["alb5xxRatePercent", "cloudFront5xxRatePercent", "cpuPercent", "memoryPercent", "dbCpuPercent", "acuUtilizationPercent"] as const) {
     if (!(t[key] > 0 && t[key] <= 100)) fail(`thresholds.${key} is a percentage above 0 and at most 100, got ${t[key]}`);
   }
-  for (const key of ["targetResponseTimeSeconds", "dbFreeableMemoryBytes", "dbConnections", "replicaLagMs", "globalReplicationLagMs"] as const) {
+  for (const key of ["targetResponseTimeSeconds", "dbFreeableMemoryBytes", "dbConnections", "replicaLagMs", "globalReplicationLagMs", "cloudFrontOriginLatencyMs"] as const) {
     if (!(t[key] > 0)) fail(`thresholds.${key} must be above 0, got ${t[key]}`);
   }
   if (!(t.queueAgeSeconds > 0 && t.queueAgeSeconds < MAX_QUEUE_AGE_SECONDS)) {

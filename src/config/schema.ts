@@ -11,6 +11,7 @@ import { accessSchema, checkAccess } from "./access";
 import { checkDataStores, dataApiSchema, externalServiceSchema, serviceDataStoreFields, tableSchema } from "./data-stores";
 import { checkDisasterRecovery, disasterRecoverySchema } from "./disaster-recovery";
 import { checkCompute, checkHighAvailability, eksSchema } from "./eks";
+import { checkFrontend, frontendSchema } from "./frontend";
 
 export { LOG_RETENTION_DAYS };
 
@@ -694,14 +695,34 @@ const operations = z
   })
   .strict();
 
+const hostName = z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case fully qualified host name");
+
 const domain = z
   .object({
     /** Host name the service answers on, e.g. app.example.com. */
-    name: z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case fully qualified host name"),
-    /** Route 53 public hosted zone that holds the name. */
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)"),
+    name: hostName,
+    /** Route 53 public hosted zone that holds the name (`dns: "route53"`). */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)").optional(),
+    /** DNS name of the zone (`example.com`); the name must be in it. @default not checked */
+    zoneName: hostName.optional(),
+    /**
+     * Who serves the zone: `route53` (records written by the platform) or `external` (a provider such
+     * as Cloudflare: the stack outputs the records to create there; frontend only). @default "route53"
+     */
+    dns: z.enum(["route53", "external"]).default("route53"),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.dns === "route53" && !d.hostedZoneId) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["hostedZoneId"], message: 'Route 53 DNS needs the hosted zone id (or set dns: "external")' });
+    }
+    if (d.dns === "external" && d.hostedZoneId) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["hostedZoneId"], message: 'an external DNS provider has no Route 53 hosted zone; remove hostedZoneId or set dns: "route53"' });
+    }
+    if (d.zoneName && d.name !== d.zoneName && !d.name.endsWith(`.${d.zoneName}`)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["name"], message: `"${d.name}" is outside the hosted zone "${d.zoneName}"` });
+    }
+  });
 
 const github = z
   .object({
@@ -834,6 +855,8 @@ export const environmentSchema = z
     dataApi: dataApiSchema.optional(),
     /** HTTPS on a domain: ACM certificate with DNS validation and an alias record. */
     domain: domain.optional(),
+    /** The static frontend on S3 and CloudFront, the API behind the same domain (README "Frontend"). */
+    frontend: frontendSchema.default({}),
     /** Monitoring, audit, edge protection and backups. */
     operations: operations.default({}),
     /** Monthly budget: an AWS Budgets budget alerting the alerts topic; `npm run cost` fails above it. @default none */
@@ -856,6 +879,7 @@ export const environmentSchema = z
   .superRefine((env, ctx) => {
     checkAccess(env.access, env, ctx);
     checkCompute(env, ctx);
+    checkFrontend(env, ctx);
     if (env.disasterRecovery) checkDisasterRecovery(env.disasterRecovery, env, ctx);
     const seenAz = new Set<string>();
     const regionValid = regionName.safeParse(env.region).success;

@@ -1,6 +1,7 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { DEPLOY_TAG_KEY, frontendBucketName, frontendDeployTagValue } from "../../modules/frontend";
 import { GithubOidc, githubProviderArn } from "../../modules/github-oidc";
 import { SecureBucket } from "../../modules/s3-bucket";
 import { stateKey } from "../lib/backend";
@@ -123,6 +124,16 @@ export class BootstrapStack extends TerraformStack {
           lockTable: e.state.lockTable,
           stateKeys: workspaceStateKeys(e),
           kubernetes: e.compute === "eks",
+          // Names only: the workspace stack creates the bucket and distribution after this stack.
+          ...(e.frontend.enabled
+            ? {
+                frontend: {
+                  bucketName: frontendBucketName({ project: e.project, environment: e.name }, e.accountId),
+                  tagKey: DEPLOY_TAG_KEY,
+                  tagValue: frontendDeployTagValue({ project: e.project, environment: e.name }),
+                },
+              }
+            : {}),
         })),
       });
       new TerraformOutput(this, "github_oidc_provider_arn", { value: this.github.providerArn, description: "GitHub OIDC identity provider" });
@@ -135,6 +146,12 @@ export class BootstrapStack extends TerraformStack {
         value: this.github.applyRoleArns,
         description: "Apply role per workspace (environment variable AWS_APPLY_ROLE_ARN of each GitHub environment)",
       });
+      if (Object.keys(this.github.frontendRoleArns).length > 0) {
+        new TerraformOutput(this, "github_frontend_role_arns", {
+          value: this.github.frontendRoleArns,
+          description: "Frontend deploy role per workspace with a frontend (environment variable AWS_FRONTEND_ROLE_ARN of each GitHub environment)",
+        });
+      }
     }
   }
 }

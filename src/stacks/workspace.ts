@@ -11,6 +11,7 @@ import { DatabaseTier } from "../tiers/database";
 import { EdgeTier } from "../tiers/edge";
 import { EksTier } from "../tiers/eks";
 import { ExternalServicesTier } from "../tiers/external-services";
+import { FrontendTier } from "../tiers/frontend";
 import { NetworkTier } from "../tiers/network";
 import { OperationsTier } from "../tiers/operations";
 import { PipelineTier } from "../tiers/pipeline";
@@ -42,6 +43,8 @@ export class WorkspaceStack extends TerraformStack {
   readonly dataApi?: DataApiTier;
   /** ECS only. */
   readonly services?: ServicesTier;
+  /** ECS only, and none unless `frontend.enabled`. */
+  readonly frontend?: FrontendTier;
   /** ECS only (on EKS the queues are in the EKS tier). */
   readonly workers?: WorkersTier;
   /** ECS only. */
@@ -91,8 +94,13 @@ export class WorkspaceStack extends TerraformStack {
       });
     } else {
       const compute = (this.compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database }));
-      const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network }));
+      const edge = (this.edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network, behindCloudFront: config.frontend.enabled }));
       const services = (this.services = new ServicesTier(ctx, { services: config.services, network, database, compute, edge, tables, externalServices, dataApi: this.dataApi }));
+      if (config.frontend.enabled && config.domain) {
+        // CloudFront's certificate, web ACL, log delivery and metrics are in us-east-1, whatever the workspace's region.
+        const edgeProvider = platformProvider(this, { ...providerProps, region: "us-east-1", alias: "edge" });
+        this.frontend = new FrontendTier(ctx, { frontend: config.frontend, domain: config.domain, firewall: config.operations, edgeProvider, edge });
+      }
       this.workers = new WorkersTier(ctx, { workers: config.workers, producers: services.producers, network, database, compute });
       this.schedules = new SchedulesTier(ctx, { scheduledTasks: config.scheduledTasks, network, database, compute });
       if (config.dataPipeline?.enabled) {

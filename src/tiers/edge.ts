@@ -1,6 +1,7 @@
-import { Lazy } from "cdktf";
-import { PublicLoadBalancer } from "../../modules/ecs-alb";
+import { Lazy, TerraformVariable } from "cdktf";
+import { PublicLoadBalancer, type RequiredHeader } from "../../modules/ecs-alb";
 import { HttpsEndpoint, OVERSIZE_BODY_RULE, WebFirewall } from "../../modules/edge";
+import { originFacingPrefixList } from "../../modules/frontend/origin-facing";
 import { suppressPolicy } from "../aspects/policy";
 import type { EnvironmentConfig } from "../config/schema";
 import type { TierContext } from "./context";
@@ -16,6 +17,22 @@ export interface EdgeTierProps {
   readonly firewall: Pick<EnvironmentConfig["operations"], "waf" | "wafRateLimitPer5Minutes" | "wafOversizeBodies">;
   /** The VPC and its public subnets. */
   readonly network: NetworkTier;
+  /** `frontend.enabled`: the load balancer then admits only CloudFront carrying the origin header. @default false */
+  readonly behindCloudFront?: boolean;
+}
+
+/** Header CloudFront adds to every request to the load balancer, with the secret value. */
+export const ORIGIN_HEADER_NAME = "X-Origin-Verify";
+/** Terraform variable holding the origin header's value (CI passes it as `TF_VAR_frontend_origin_secret`). */
+export const ORIGIN_SECRET_VARIABLE = "frontend_origin_secret";
+
+/** How CloudFront reaches the load balancer. */
+export interface LoadBalancerOrigin {
+  /** The certificate's name (`origin.<domain>`) with HTTPS, else the load balancer's DNS name. */
+  readonly domainName: string;
+  readonly protocol: "https" | "http";
+  /** The header the listener rules require. */
+  readonly header: RequiredHeader;
 }
 
 const OWNER = "EdgeTier";
@@ -33,19 +50,39 @@ export class EdgeTier {
   readonly firewall?: WebFirewall;
   /** Where users reach the web service: the domain over HTTPS, or the load balancer's own name. */
   readonly serviceUrl: string;
+  /** CloudFront's way in (`behindCloudFront` only). */
+  readonly origin?: LoadBalancerOrigin;
 
   constructor(ctx: TierContext, props: EdgeTierProps) {
     const { network } = props.network;
     // With a domain, the platform issues the certificate: the endpoint needs the load balancer's
     // DNS name and the load balancer needs the endpoint's certificate, so the names are read lazily.
     let loadBalancer: PublicLoadBalancer | undefined;
-    if (props.domain) {
+    const domain = props.domain;
+    // Behind CloudFront the domain is the distribution's; the load balancer answers on `origin.<domain>`.
+    const albDomainName = domain && props.behindCloudFront ? `origin.${domain.name}` : domain?.name;
+    if (domain?.hostedZoneId && albDomainName) {
       this.https = new HttpsEndpoint(ctx.scope, "https", {
-        domainName: props.domain.name,
-        hostedZoneId: props.domain.hostedZoneId,
+        domainName: albDomainName,
+        hostedZoneId: domain.hostedZoneId,
         loadBalancerDnsName: Lazy.stringValue({ produce: () => loadBalancer!.dnsName }),
         loadBalancerZoneId: Lazy.stringValue({ produce: () => loadBalancer!.loadBalancer.zoneId }),
       });
+    }
+    let requiredHeader: RequiredHeader | undefined;
+    if (props.behindCloudFront) {
+      const secret = new TerraformVariable(ctx.scope, ORIGIN_SECRET_VARIABLE, {
+        type: "string",
+        sensitive: true,
+        description: `Value of the ${ORIGIN_HEADER_NAME} header CloudFront sends and the load balancer requires (openssl rand -hex 32; README "Frontend")`,
+        validation: [
+          {
+            condition: `\${length(var.${ORIGIN_SECRET_VARIABLE}) >= 16 && length(var.${ORIGIN_SECRET_VARIABLE}) <= 128 && can(regex("^[A-Za-z0-9_-]+$", var.${ORIGIN_SECRET_VARIABLE}))}`,
+            errorMessage: "frontend_origin_secret must be 16 to 128 letters, digits, - or _ (openssl rand -hex 32)",
+          },
+        ],
+      });
+      requiredHeader = { name: ORIGIN_HEADER_NAME, value: secret.stringValue };
     }
     const certificateArn = this.https?.certificateArn ?? props.loadBalancer.certificateArn;
     loadBalancer = new PublicLoadBalancer(ctx.scope, "alb", {
@@ -56,13 +93,23 @@ export class EdgeTier {
       subnetIds: network.publicSubnetIds,
       ...props.loadBalancer,
       certificateArn,
+      ...(props.behindCloudFront ? { ingressPrefixListId: originFacingPrefixList(ctx.region), requiredHeader } : {}),
     });
+    if (requiredHeader) {
+      // CloudFront checks the origin's certificate against the origin's name: only the platform's
+      // own certificate (`origin.<domain>`) is known to match; otherwise CloudFront speaks HTTP.
+      this.origin = this.https
+        ? { domainName: this.https.fqdn, protocol: "https", header: requiredHeader }
+        : { domainName: loadBalancer.dnsName, protocol: "http", header: requiredHeader };
+    }
     this.loadBalancer = loadBalancer;
     if (!certificateArn) {
       suppressPolicy(
         loadBalancer.applicationListener,
         "CKV_AWS_2",
-        `HTTP only: ${ctx.configFile} sets neither domain nor loadBalancer.certificateArn`,
+        props.behindCloudFront
+          ? `HTTP only, to CloudFront: the domain of ${ctx.configFile} is at an external DNS provider, so the load balancer has no certificate of its own`
+          : `HTTP only: ${ctx.configFile} sets neither domain nor loadBalancer.certificateArn`,
       );
     }
     if (props.firewall.waf) {
@@ -76,7 +123,9 @@ export class EdgeTier {
         logRetentionDays: ctx.logRetentionDays,
       });
     }
-    this.serviceUrl = this.https?.url ?? `${loadBalancer.protocol}://${loadBalancer.dnsName}`;
+    // Behind CloudFront, users reach the services through the distribution's name only.
+    this.serviceUrl =
+      props.behindCloudFront && domain ? `https://${domain.name}` : (this.https?.url ?? `${loadBalancer.protocol}://${loadBalancer.dnsName}`);
 
     ctx.output(OWNER, "alb_dns_name", loadBalancer.dnsName, "Load balancer DNS name");
     ctx.output(OWNER, "alb_security_group_id", loadBalancer.securityGroupId, "Security group of the load balancer");

@@ -31,6 +31,7 @@ const ENDPOINT_BY_TYPE_PREFIX: ReadonlyArray<readonly [string, string]> = [
   ["aws_autoscaling_", "autoscaling"],
   ["aws_backup_", "backup"],
   ["aws_budgets_", "budgets"],
+  ["aws_cloudfront_", "cloudfront"],
   ["aws_cloudtrail", "cloudtrail"],
   ["aws_cloudwatch_dashboard", "cloudwatch"],
   ["aws_cloudwatch_event_", "events"],

@@ -215,13 +215,20 @@ describe.skipIf(unavailable !== undefined)("apply tier: apply, read back, plan a
 
     // An EKS workspace has no load balancer, ECS cluster or task roles of its own (the cluster is left out in the emulator).
     const ecsOnly = config.compute !== "ecs";
-    it.skipIf(ecsOnly)("security groups chain internet -> load balancer -> service -> database, and nothing else reaches in", () => {
+    it.skipIf(ecsOnly)("security groups chain CloudFront (or the internet) -> load balancer -> service -> database, and nothing else reaches in", () => {
       const alb = group("alb");
       const web = group("web");
       const db = group("db");
       const port = webSpec.containerPort;
       const internetPorts = alb.IpPermissions!.filter((p) => p.IpRanges?.some((r) => r.CidrIp === "0.0.0.0/0")).map((p) => p.FromPort);
-      expect(internetPorts.sort()).toEqual(config.domain ? [443, 80] : [80]);
+      if (config.frontend.enabled) {
+        // Behind CloudFront: only its origin-facing prefix list, on the listener's port.
+        expect(internetPorts).toEqual([]);
+        const listenerPort = config.domain?.hostedZoneId ? 443 : 80;
+        expect(alb.IpPermissions!.map((p) => [p.FromPort, p.ToPort, (p.PrefixListIds ?? []).map((l) => l.PrefixListId)])).toEqual([[listenerPort, listenerPort, ["pl-3b927c52"]]]);
+      } else {
+        expect(internetPorts.sort()).toEqual(config.domain ? [443, 80] : [80]);
+      }
       expect(alb.IpPermissionsEgress!.map((p) => [p.FromPort, p.ToPort, groupIds(p)])).toEqual([[port, port, [web.GroupId]]]);
       expect(web.IpPermissions!.map((p) => [p.FromPort, p.ToPort, groupIds(p), p.IpRanges ?? []])).toEqual([[port, port, [alb.GroupId], []]]);
       expect(db.IpPermissions!.every((p) => p.FromPort === 5432 && p.ToPort === 5432 && (p.IpRanges ?? []).length === 0)).toBe(true);

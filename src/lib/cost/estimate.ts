@@ -147,6 +147,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   aws_iam_instance_profile: "IAM is free",
   aws_autoscaling_schedule: "scheduled actions are free (the instances are priced on the Auto Scaling group)",
   aws_ssm_document: "Session Manager preference documents are free (session logs are priced on their log group)",
+  aws_cloudfront_origin_access_control: "origin access controls are free",
+  aws_cloudfront_cache_policy: "cache policies are free",
+  aws_cloudfront_response_headers_policy: "response headers policies are free",
+  aws_cloudwatch_log_delivery_source: "log delivery configuration is free (delivered GB are priced on the delivery)",
+  aws_cloudwatch_log_delivery_destination: "log delivery configuration is free (delivered GB are priced on the delivery)",
   aws_service_discovery_http_namespace: "ECS Service Connect adds no charge for its namespace (the proxy runs within the tasks' CPU and memory)",
 };
 
@@ -170,6 +175,9 @@ export interface PricingContext {
   /** The resource a reference in `value` names, optionally of one type. */
   referenced(value: unknown, type?: string): StackResource | undefined;
 }
+
+/** Size of one CloudFront standard log record (JSON), bytes: the access-log volume assumption. */
+export const ACCESS_LOG_RECORD_BYTES = 500;
 
 type Pricer = { readonly kind: string; price(r: StackResource, ctx: PricingContext): Charge[] | string };
 
@@ -430,6 +438,22 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
     price: (_r, ctx) => [
       { item: "data transfer out", quantity: ctx.a.web.egressGbPerMonth, price: "cloudfront.gb" },
       { item: "HTTPS requests, 10,000s", quantity: ctx.a.web.requestsPerMonth / 10_000, price: "cloudfront.https" },
+    ],
+  },
+  aws_cloudfront_function: {
+    kind: "CloudFront",
+    // Runs on the default behaviour's viewer requests; all requests is the upper bound.
+    price: (_r, ctx) => [{ item: "function invocations, millions (at most every request)", quantity: ctx.a.web.requestsPerMonth / 1e6, price: "cloudfront.function" }],
+  },
+  aws_cloudfront_monitoring_subscription: {
+    kind: "CloudFront",
+    price: () => [{ item: "additional metrics (8 per distribution)", quantity: 8, price: "cloudfront.additional-metrics" }],
+  },
+  aws_cloudwatch_log_delivery: {
+    kind: "CloudWatch Logs",
+    // Assumption: one JSON access-log record of about 500 bytes per request.
+    price: (_r, ctx) => [
+      { item: `access logs delivered to S3, GB (${ACCESS_LOG_RECORD_BYTES} bytes per request)`, quantity: (ctx.a.web.requestsPerMonth * ACCESS_LOG_RECORD_BYTES) / 1e9, price: "cw.logs.vended.s3" },
     ],
   },
   aws_wafv2_web_acl: {
