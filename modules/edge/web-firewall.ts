@@ -120,8 +120,8 @@ export class WebFirewall extends Construct {
     }
     const aclScope = props.scope ?? "REGIONAL";
     const component = props.component ?? "waf";
-    if ((aclScope === "REGIONAL") !== (props.loadBalancerArn !== undefined)) {
-      fail(aclScope === "REGIONAL" ? "loadBalancerArn is required for a REGIONAL web ACL" : "a CLOUDFRONT web ACL is named by its distribution; loadBalancerArn is refused");
+    if (aclScope === "CLOUDFRONT" && props.loadBalancerArn !== undefined) {
+      fail("a CLOUDFRONT web ACL is named by its distribution; loadBalancerArn is refused");
     }
     if (aclScope === "CLOUDFRONT" && region !== "us-east-1") {
       fail(`a CLOUDFRONT web ACL lives in us-east-1, got region ${region}`);
