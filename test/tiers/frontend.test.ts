@@ -7,7 +7,10 @@ import { DatabaseTier } from "../../src/tiers/database";
 import { EdgeTier, ORIGIN_HEADER_NAME, ORIGIN_SECRET_VARIABLE } from "../../src/tiers/edge";
 import { FrontendTier } from "../../src/tiers/frontend";
 import { NetworkTier } from "../../src/tiers/network";
+import { DataApiTier } from "../../src/tiers/data-api";
+import { ExternalServicesTier } from "../../src/tiers/external-services";
 import { ServicesTier } from "../../src/tiers/services";
+import { TablesTier } from "../../src/tiers/tables";
 import { onlyResource, ref, resolved, resourcesOf, testContext, type SynthJson } from "../helpers";
 
 /** The workspace's tiers up to the frontend, the load balancer behind CloudFront. */
@@ -18,7 +21,10 @@ function frontend(options: Parameters<typeof testContext>[0] = {}) {
   const database = new DatabaseTier(ctx, { database: config.database, network });
   const compute = new ComputeTier(ctx, { services: config.services, migrateCommand: config.database.migrateCommand, network, database });
   const edge = new EdgeTier(ctx, { loadBalancer: config.loadBalancer, domain: config.domain, firewall: config.operations, network, behindCloudFront: true });
-  new ServicesTier(ctx, { services: config.services, network, database, compute, edge });
+  const tables = new TablesTier(ctx, { tables: config.tables });
+  const externalServices = new ExternalServicesTier(ctx, { externalServices: config.externalServices });
+  const dataApi = config.dataApi ? new DataApiTier(ctx, { dataApi: config.dataApi, database, tables, externalServices }) : undefined;
+  new ServicesTier(ctx, { services: config.services, network, database, compute, edge, tables, externalServices, dataApi });
   const edgeProvider = platformProvider(t.stack, { project: config.project, environment: config.name, region: "us-east-1", accountId: config.accountId, alias: "edge" });
   const tier = new FrontendTier(ctx, { frontend: config.frontend, domain: config.domain!, firewall: config.operations, edgeProvider, edge });
   return { ...t, edge, tier, json: t.synth() };
