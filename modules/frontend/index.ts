@@ -186,6 +186,15 @@ export class StaticSite extends Construct {
           Resource: `${arn}/*`,
           Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
         },
+        {
+          // Without it S3 answers a missing file with 403 instead of 404.
+          Sid: "AllowCloudFrontNotFound",
+          Effect: "Allow",
+          Principal: { Service: "cloudfront.amazonaws.com" },
+          Action: "s3:ListBucket",
+          Resource: arn,
+          Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+        },
       ],
     });
     this.bucketName = this.bucket.bucketName;

@@ -14,6 +14,7 @@ export const SERVICE_LINKED_ROLE_SERVICES = [
   "ecs.application-autoscaling.amazonaws.com", // ECS service target tracking / step scaling
   "rds.amazonaws.com", // Aurora (AWSServiceRoleForRDS)
   "rds.application-autoscaling.amazonaws.com", // Aurora reader autoscaling
+  "dynamodb.application-autoscaling.amazonaws.com", // DynamoDB provisioned-capacity target tracking
   "elasticloadbalancing.amazonaws.com", // Application Load Balancer
   "autoscaling.amazonaws.com", // EC2 Auto Scaling (capacity providers)
   "ops.emr-serverless.amazonaws.com", // EMR Serverless applications (data pipeline)
@@ -108,6 +109,14 @@ export function workspaceBoundaryStatements(
             Effect: "Allow" as const,
             Action: [...EKS_AUTO_MODE_INSTANCE_PROFILE_ACTIONS],
             Resource: `arn:${partition}:iam::${accountId}:instance-profile/*`,
+          },
+          {
+            // Auto Mode's load balancing creates Elastic Load Balancing's linked role if the account has none yet.
+            Sid: "AllowEksAutoModeLoadBalancerLinkedRole",
+            Effect: "Allow" as const,
+            Action: "iam:CreateServiceLinkedRole",
+            Resource: `arn:${partition}:iam::${accountId}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
+            Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
           },
         ]
       : []),

@@ -55,7 +55,7 @@ export { emailProblem, percentileProblem } from "./validate";
 const ALARM_DESCRIPTION_LIMIT = 1024;
 
 /** The DynamoDB operations whose per-operation metrics the table alarms sum (an alarm takes at most 10 metrics). */
-export const TABLE_OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem"] as const;
+export const TABLE_OPERATIONS = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems"] as const;
 
 type Comparison = "GreaterThanThreshold" | "GreaterThanOrEqualToThreshold" | "LessThanThreshold";
 type MissingData = "notBreaching" | "breaching";

@@ -17,6 +17,7 @@ import {
   IstioMesh,
   MeshApplication,
   namespaceObject,
+  storageClassObject,
   Observability,
   principal,
   publicRoutes,
@@ -115,6 +116,10 @@ export class AppsStack extends TerraformStack {
       return emitManifest(this, `namespace-${name}`, object);
     });
 
+    const storageClass = storageClassObject();
+    this.objects.push(storageClass);
+    const volumes = emitManifest(this, "storage-class", storageClass);
+
     this.observability = new Observability(this, "observability", {
       namespace: OBSERVABILITY_NAMESPACE,
       region: config.region,
@@ -135,7 +140,7 @@ export class AppsStack extends TerraformStack {
         grafana: apps.chartVersions.grafana,
         alloy: apps.chartVersions.alloy,
       },
-      dependsOn: namespaceManifests,
+      dependsOn: [...namespaceManifests, volumes],
     });
     this.objects.push(...this.observability.objects);
 

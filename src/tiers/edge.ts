@@ -112,7 +112,17 @@ export class EdgeTier {
           : `HTTP only: ${ctx.configFile} sets neither domain nor loadBalancer.certificateArn`,
       );
     }
-    if (props.firewall.waf) {
+    // Behind CloudFront the distribution's web ACL filters every request. A regional one here would
+    // see only CloudFront's addresses (its per-IP rate limit would count a whole edge location as one
+    // client) and would log the origin header with every request.
+    if (props.firewall.waf && props.behindCloudFront) {
+      suppressPolicy(
+        loadBalancer.loadBalancer,
+        "CKV2_AWS_28",
+        `behind CloudFront (${ctx.configFile} frontend.enabled): the distribution's web ACL filters every request, and the load balancer admits only CloudFront's origin-facing addresses with the origin header`,
+      );
+    }
+    if (props.firewall.waf && !props.behindCloudFront) {
       this.firewall = new WebFirewall(ctx.scope, "waf", {
         naming: ctx.naming,
         accountId: ctx.accountId,

@@ -97,7 +97,9 @@ describe.each(["dev", "prod"])("FrontendTier (%s)", (environment) => {
   it(environment === "prod" ? "puts a CLOUDFRONT web ACL in front (operations.waf) and writes the aliases" : "has no web ACL (operations.waf off) and outputs the records to create at the external DNS provider", () => {
     const acls = Object.values(resourcesOf(json, "aws_wafv2_web_acl"));
     if (environment === "prod") {
-      expect(acls.map((a) => a.scope).sort()).toEqual(["CLOUDFRONT", "REGIONAL"]);
+      // Only CloudFront's: behind it a regional ACL would rate-limit edge addresses and log the origin header.
+      expect(acls.map((a) => a.scope)).toEqual(["CLOUDFRONT"]);
+      expect(resourcesOf(json, "aws_wafv2_web_acl_association")).toEqual({});
       expect(Object.values(resourcesOf(json, "aws_route53_record")).filter((r) => r.name === "app.example.com").map((r) => r.type).sort()).toEqual(["A", "AAAA"]);
       expect(json.output?.frontend_dns_records).toBeUndefined();
     } else {

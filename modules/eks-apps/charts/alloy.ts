@@ -37,9 +37,15 @@ export interface AlloyProps {
 
 /** The collector's pipeline: logs, metrics and traces. */
 export function alloyPipeline(props: AlloyProps): string {
-  return `// Logs: every pod's containers, labelled with namespace, pod, container and app.
+  return `// Logs: the containers of the pods on this node (Alloy runs on every node; the chart sets
+// HOSTNAME to the node's name), labelled with namespace, pod, container and app. Without the node
+// selector every Alloy pod would ship every pod's logs and metrics, once per node.
 discovery.kubernetes "pods" {
   role = "pod"
+  selectors {
+    role  = "pod"
+    field = "spec.nodeName=" + coalesce(sys.env("HOSTNAME"), constants.hostname)
+  }
 }
 
 discovery.relabel "pods" {

@@ -62,7 +62,8 @@ export function lokiValues(props: LokiProps): LokiValues {
     },
     backend: { replicas: props.replicas },
     read: { replicas: props.replicas },
-    write: { replicas: Math.max(props.replicas, 2) },
+    // Loki replicates each stream to 3 writers (its default replication factor): fewer would fail writes while one restarts.
+    write: { replicas: Math.max(props.replicas, 3) },
     chunksCache: { allocatedMemory: 1024 },
     resultsCache: { allocatedMemory: 512 },
     minio: { enabled: false },

@@ -19,6 +19,8 @@ export interface TempoValues {
     readonly enabled: boolean;
     readonly config: { readonly storage: { readonly remote_write: ReadonlyArray<{ readonly url: string }> } };
   };
+  /** The generator's processors are chosen per tenant: without them it generates nothing. */
+  readonly overrides: { readonly defaults: { readonly metrics_generator: { readonly processors: readonly string[] } } };
 }
 
 export interface TempoProps {
@@ -41,6 +43,7 @@ export function tempoValues(props: TempoProps): TempoValues {
     distributor: { replicas: props.replicas },
     querier: { replicas: props.replicas },
     metricsGenerator: { enabled: true, config: { storage: { remote_write: [{ url: props.remoteWriteUrl }] } } },
+    overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] } } },
   };
 }
 
