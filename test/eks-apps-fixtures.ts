@@ -64,8 +64,9 @@ export function testHandoff(overrides: Partial<ClusterHandoff> = {}): ClusterHan
       web: { DATABASE_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf", QUEUE_URL_DEFAULT: "https://sqs.us-east-1.amazonaws.com/111122223333/q" },
       api: { DATABASE_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf" },
       ledger: {},
+      "worker-default": { CELERY_BROKER_URL: "sqs://", CELERY_DEFAULT_QUEUE: "acme-staging-eks-default" },
     },
-    serviceImages: { web: `${ecr}-web`, api: `${ecr}-web`, ledger: `${ecr}-web` },
+    serviceImages: { web: `${ecr}-web`, api: `${ecr}-web`, ledger: `${ecr}-web`, "worker-default": `${ecr}-web` },
     ...overrides,
   };
 }

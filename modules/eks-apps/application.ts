@@ -27,7 +27,11 @@ export interface MeshApplicationProps {
   readonly namespace: string;
   /** Image URI with tag. */
   readonly image: string;
-  readonly containerPort: number;
+  /**
+   * The port the container listens on, published by a Service of the same name on that port.
+   * @default none: a worker (no Service, no probes; it consumes a queue and nobody calls it)
+   */
+  readonly containerPort?: number;
   /** ECS CPU units (1024 = one vCPU): the container's CPU request. */
   readonly cpu: number;
   /** MiB: the container's memory request and limit. */
@@ -92,7 +96,7 @@ export function applicationObjects(props: MeshApplicationProps): KubernetesModel
               name,
               image: props.image,
               ...(props.command ? { args: [...props.command] } : {}),
-              ports: [{ name: "http", containerPort: props.containerPort, protocol: "TCP" }],
+              ...(props.containerPort !== undefined ? { ports: [{ name: "http", containerPort: props.containerPort, protocol: "TCP" }] } : {}),
               env: Object.entries(props.environment ?? {})
                 .sort(([a], [b]) => a.localeCompare(b))
                 .map(([key, value]) => ({ name: key, value })),
@@ -100,8 +104,12 @@ export function applicationObjects(props: MeshApplicationProps): KubernetesModel
                 requests: { cpu: `${Math.round((props.cpu * 1000) / 1024)}m`, memory: `${props.memory}Mi` },
                 limits: { memory: `${props.memory}Mi` },
               },
-              readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
-              livenessProbe: { ...probe, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
+              ...(probe
+                ? {
+                    readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
+                    livenessProbe: { ...probe, initialDelaySeconds: 30, periodSeconds: 20, failureThreshold: 3 },
+                  }
+                : {}),
               securityContext: {
                 readOnlyRootFilesystem: props.readonlyRootFilesystem ?? true,
                 allowPrivilegeEscalation: false,
@@ -113,14 +121,18 @@ export function applicationObjects(props: MeshApplicationProps): KubernetesModel
       },
     },
   });
-  const service = new Service({
-    metadata,
-    spec: {
-      selector: labels,
-      // The container's port, so callers reach `http://<name>:<port>` as on ECS Service Connect.
-      ports: [{ name: "http", port: props.containerPort, targetPort: props.containerPort, protocol: "TCP", appProtocol: "http" }],
-    },
-  });
+  const port = props.containerPort;
+  const service =
+    port === undefined
+      ? undefined
+      : new Service({
+          metadata,
+          spec: {
+            selector: labels,
+            // The container's port, so callers reach `http://<name>:<port>` as on ECS Service Connect.
+            ports: [{ name: "http", port, targetPort: port, protocol: "TCP", appProtocol: "http" }],
+          },
+        });
   const hpa = new HorizontalPodAutoscaler({
     metadata,
     spec: {
@@ -145,15 +157,16 @@ export function applicationObjects(props: MeshApplicationProps): KubernetesModel
       ...(props.allowedPrincipals.length > 0 ? { rules: [{ from: [{ source: { principals: [...props.allowedPrincipals].sort() } }] }] } : {}),
     },
   });
-  return [serviceAccount, deployment, service, hpa, pdb, authorization];
+  return [serviceAccount, deployment, ...(service ? [service] : []), hpa, pdb, authorization];
 }
 
-function probeOf(props: MeshApplicationProps): IProbe {
-  if (props.healthPath) return { httpGet: { path: props.healthPath, port: props.containerPort } };
+function probeOf(props: MeshApplicationProps): IProbe | undefined {
+  if (props.healthPath && props.containerPort !== undefined) return { httpGet: { path: props.healthPath, port: props.containerPort } };
   if (props.probeCommand) {
     const [form, ...rest] = props.probeCommand;
     return { exec: { command: form === "CMD-SHELL" ? ["/bin/sh", "-c", rest.join(" ")] : rest } };
   }
+  if (props.containerPort === undefined) return undefined;
   return { tcpSocket: { port: props.containerPort } };
 }
 

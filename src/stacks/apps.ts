@@ -43,6 +43,9 @@ export function eksAppsConfig(config: EnvironmentConfig): EksAppsConfig {
 }
 
 /** `services[].highlyAvailable`, read defensively (the EKS variant's field; absent means false). */
+/** CPU target of a worker's HPA when the worker sets none. */
+export const DEFAULT_WORKER_CPU_TARGET_PERCENT = 70;
+
 export function highlyAvailable(service: EnvironmentConfig["services"][number]): boolean {
   return (service as { highlyAvailable?: boolean }).highlyAvailable === true;
 }
@@ -192,6 +195,31 @@ export class AppsStack extends TerraformStack {
         dependsOn: meshReady,
       });
       this.objects.push(...applications[service.name].objects);
+    }
+    // Workers: the Celery consumers of the worker queues, one Deployment each under the identity the
+    // AWS stack gave it (`worker-<name>`: consume its queue). No Service, and an ALLOW policy without
+    // rules: nothing calls a worker. Scaled on CPU between minCount (at least 1) and maxCount: scaling
+    // on queue depth, as the ECS variant does, needs an external-metrics adapter the cluster lacks.
+    for (const worker of config.workers) {
+      const name = `worker-${worker.name}`;
+      const image = handoff.serviceImages[name];
+      if (!image) throw new Error(`AppsStack ${this.node.id}: the handoff has no image for worker "${worker.name}"`);
+      applications[name] = new MeshApplication(this, `app-${name}`, {
+        name,
+        namespace: APPS_NAMESPACE,
+        image: `${image}:${imageTag.stringValue}`,
+        cpu: worker.cpu,
+        memory: worker.memory,
+        command: worker.command,
+        environment: handoff.serviceEnvironment[name] ?? {},
+        minReplicas: Math.max(worker.minCount, 1),
+        maxReplicas: Math.max(worker.maxCount, 1),
+        cpuTargetPercent: worker.cpuTargetPercent ?? DEFAULT_WORKER_CPU_TARGET_PERCENT,
+        memoryTargetPercent: DEFAULT_MEMORY_TARGET_PERCENT,
+        allowedPrincipals: [],
+        dependsOn: meshReady,
+      });
+      this.objects.push(...applications[name].objects);
     }
     this.applications = applications;
 

@@ -186,6 +186,45 @@ describe("an EKS workspace", () => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it("runs each worker as a Deployment under the identity the AWS stack gave it, with its queue, and nothing may call it", () => {
+    const apps = platform.apps.find((a) => a.node.id === "staging-eks-apps")!;
+    const manifests = Object.values(resourcesOf(synthStack(apps).json, "kubernetes_manifest")).map((m) => m.manifest);
+    const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name && m.metadata.namespace === "apps");
+    const { json } = synthStack(staging);
+    const associations = Object.values(resourcesOf(json, "aws_eks_pod_identity_association"));
+    for (const worker of staging.config.workers) {
+      const name = `worker-${worker.name}`;
+      const deployment = find("Deployment", name);
+      expect(deployment, name).toBeDefined();
+      const pod = deployment.spec.template.spec;
+      expect(pod.serviceAccountName).toBe(workerServiceAccount(worker.name).serviceAccount);
+      expect(associations.some((a) => a.namespace === "apps" && a.service_account === pod.serviceAccountName)).toBe(true);
+      expect(pod.containers[0].args).toEqual(worker.command);
+      expect(pod.containers[0].ports).toBeUndefined();
+      const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect(Object.keys(env)).toEqual(expect.arrayContaining(Object.keys(staging.eks!.handoff.serviceEnvironment[name])));
+      expect(find("Service", name)).toBeUndefined();
+      expect(find("AuthorizationPolicy", name).spec.rules).toBeUndefined();
+      expect(find("HorizontalPodAutoscaler", name).spec.minReplicas).toBe(Math.max(worker.minCount, 1));
+    }
+  });
+
+  it("gives the cluster a default StorageClass on Auto Mode's EBS provisioner before the observability stores claim volumes", () => {
+    const apps = platform.apps.find((a) => a.node.id === "staging-eks-apps")!;
+    const json = synthStack(apps).json;
+    const manifests = resourcesOf(json, "kubernetes_manifest");
+    const [id, storageClass] = Object.entries(manifests).find(([, m]) => m.manifest.kind === "StorageClass")!;
+    expect(storageClass.manifest).toMatchObject({
+      provisioner: "ebs.csi.eks.amazonaws.com",
+      volumeBindingMode: "WaitForFirstConsumer",
+      parameters: { type: "gp3", encrypted: "true" },
+      metadata: { annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+    });
+    const releases = Object.values(resourcesOf(json, "helm_release")).filter((r) => ["loki", "mimir-distributed"].includes(r.chart));
+    expect(releases).toHaveLength(2);
+    for (const release of releases) expect(release.depends_on).toContain(`kubernetes_manifest.${id}`);
+  });
+
   it("tags the subnets EKS Auto Mode places load balancers in (public: internet-facing, private: internal); ECS workspaces' subnets carry no such tags", () => {
     const subnets = (w: typeof staging) => Object.values(resourcesOf(synthStack(w).json, "aws_subnet"));
     for (const subnet of subnets(staging)) {
