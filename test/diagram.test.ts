@@ -88,7 +88,9 @@ describe("committed diagrams (docs/diagrams)", () => {
     expect(edge("static_site_distribution", "static_site_bucket_bucket")?.label).toBe("origin");
     // The API origin is the load balancer's own name (origin.app.example.com, the HTTPS endpoint's record).
     expect(edge("static_site_distribution", "https_certificate")?.label).toBe("origin");
-    expect(edge("waf_web_acl", "alb_alb")?.label).toBe("inspects");
+    // Behind CloudFront the web ACL is the distribution's; the load balancer has none of its own.
+    expect(diagram.nodes.some((n) => n.id === "static_site_waf_web_acl")).toBe(true);
+    expect(diagram.nodes.some((n) => n.id === "waf_web_acl")).toBe(false);
     expect(edge("alb_alb", "web_service")?.label).toBe("tcp/8000");
     expect(edge("web_service", "database_cluster")?.label).toBe("tcp/5432");
     expect(edge("web_service", "worker_default_queue")?.label).toBe("sends");

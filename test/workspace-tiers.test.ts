@@ -306,13 +306,12 @@ describe("operations: monitoring, audit, edge and backups", () => {
     expect(prod.output?.service_url.value).toBe("https://app.example.com");
   });
 
-  it("prod puts the WAF in front of its load balancer, keeps a trail and backs the database up", () => {
-    const lb = Object.keys(resourcesOf(prod, "aws_lb"))[0];
-    const acl = Object.entries(resourcesOf(prod, "aws_wafv2_web_acl")).find(([, a]) => a.scope === "REGIONAL")![0];
-    expect(onlyResource(prod, "aws_wafv2_web_acl_association")).toMatchObject({
-      resource_arn: ref("aws_lb", lb, "arn"),
-      web_acl_arn: ref("aws_wafv2_web_acl", acl, "arn"),
-    });
+  it("prod puts the WAF in front of CloudFront (none on its load balancer behind it), keeps a trail and backs the database up", () => {
+    const [acl, webAcl] = Object.entries(resourcesOf(prod, "aws_wafv2_web_acl")).find(([, a]) => a.scope === "CLOUDFRONT")!;
+    expect(Object.values(resourcesOf(prod, "aws_wafv2_web_acl")).map((a) => a.scope)).toEqual(["CLOUDFRONT"]);
+    expect(webAcl.provider).toBe("aws.edge");
+    expect(onlyResource(prod, "aws_cloudfront_distribution").web_acl_id).toBe(ref("aws_wafv2_web_acl", acl, "arn"));
+    expect(prod.resource.aws_wafv2_web_acl_association).toBeUndefined();
     expect(onlyResource(prod, "aws_cloudtrail")).toMatchObject({ is_multi_region_trail: true, enable_log_file_validation: true });
     const cluster = Object.keys(resourcesOf(prod, "aws_rds_cluster"))[0];
     // With disaster recovery the pipeline buckets are selected too (test/disaster-recovery.test.ts).
