@@ -17,6 +17,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildSync } from "esbuild";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const importMetaShim = require("./import-meta-shim.cjs") as { define: Record<string, string>; banner: { js: string } };
 
 const runs = Number(process.argv[2] ?? 7);
 const SCALE = 30;
@@ -78,6 +80,8 @@ try {
     format: "cjs",
     target: "node20",
     external: ["esbuild"],
+    // As the precompiled app: `import.meta.url` for ES module builds of dependencies.
+    ...importMetaShim,
     logLevel: "silent",
   });
 

@@ -39,11 +39,8 @@ const BUILD_OPTIONS = {
   target: "node20",
   // esbuild is a native tool the app calls at synth time (the Lambda bundle); it cannot be bundled.
   external: ["esbuild"],
-  // `import` statements resolve to a package's ES module build, and some of those (the Kubernetes
-  // models' validator) call `createRequire(import.meta.url)`, which a CommonJS bundle leaves empty:
-  // give it the bundle's own URL, so their requires resolve from the checkout's node_modules.
-  define: { "import.meta.url": "__bundleFileUrl" },
-  banner: { js: 'var __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // `import.meta.url` for ES module builds of dependencies (see import-meta-shim.cjs).
+  ...require("./import-meta-shim.cjs"),
   // Name dependencies by their path in this checkout, not where a linked node_modules really is:
   // the same sources then give the same bytes in every checkout (the shared cache relies on it).
   preserveSymlinks: true,
