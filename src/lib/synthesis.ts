@@ -65,8 +65,9 @@ function assemble(stack: TerraformStack, elements: readonly TerraformElement[], 
  * The JSON of every stack, each resolved in one pass instead of cdktf's two (a preparing pass that
  * may add cross-stack references, then the pass that is written). The preparing pass is kept and
  * its result used: it differs from the second pass only where it creates cross-stack references,
- * and when it creates any (the element count of some stack changes), every stack falls back to
- * cdktf's own `toTerraform()`. A token that fails to resolve is reported with the path of the
+ * and the stacks where it creates any (their element count changes: the referenced stack gains
+ * outputs, the referencing one a remote state) fall back to cdktf's own `toTerraform()`; the other
+ * stacks neither reference nor are referenced, so their preparing pass is final. A token that fails to resolve is reported with the path of the
  * construct holding it (`dev/web-task/task-definition: Resolution error: ...`).
  *
  * Written for cdktf 0.21 (the last release); `test/synthesis.test.ts` checks the result equals
@@ -76,9 +77,9 @@ export function resolveStacks(stacks: readonly TerraformStack[]): Map<TerraformS
   for (const stack of stacks) (stack as unknown as StackInternals).ensureBackendExists();
   const elements = new Map(stacks.map((stack) => [stack, elementsOf(stack)]));
   const fragments = new Map(stacks.map((stack) => [stack, elements.get(stack)!.map((e) => resolveElement(stack, e, true))]));
-  const unchanged = stacks.every((stack) => elementsOf(stack).length === elements.get(stack)!.length);
+  const changed = new Set(stacks.filter((stack) => elementsOf(stack).length !== elements.get(stack)!.length));
   return new Map(
-    stacks.map((stack) => [stack, unchanged ? assemble(stack, elements.get(stack)!, fragments.get(stack)!) : stack.toTerraform()]),
+    stacks.map((stack) => [stack, changed.has(stack) ? stack.toTerraform() : assemble(stack, elements.get(stack)!, fragments.get(stack)!)]),
   );
 }
 
